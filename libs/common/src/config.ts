@@ -1,0 +1,201 @@
+import { randomBytes } from 'node:crypto';
+import {
+  isKnownCurrency,
+  isProviderName,
+  parsePairs,
+  PROVIDER_NAMES,
+  ProviderName,
+} from '@app/payments';
+
+/** The gateway's whole configuration, read once from the environment (see README, Configuration). */
+export interface AppConfig {
+  nodeEnv: 'development' | 'test' | 'production';
+  port: number;
+  databaseUrl: string;
+  redisUrl: string;
+  queuePrefix: string;
+  adminApiKey: string;
+  /** True when ADMIN_API_KEY was not set and one was generated for this dev run. */
+  adminApiKeyGenerated: boolean;
+  publicBaseUrl: string;
+  payments: {
+    defaultProvider: ProviderName;
+    currencyRoutes: Record<string, ProviderName>;
+    failover: Partial<Record<ProviderName, ProviderName>>;
+  };
+  flexiqash: { baseUrl: string; apiToken: string; webhookSecret: string; currency: string };
+  flashpay: { baseUrl: string; basePath: string; apiToken: string; currencies: string[]; checkoutUrlTemplate: string };
+  providerTimeoutMs: number;
+  webhooks: { retryScheduleMs: number[]; timeoutMs: number; allowPrivateUrls: boolean };
+}
+
+export const APP_CONFIG = Symbol('APP_CONFIG');
+
+export class ConfigError extends Error {
+  constructor(
+    readonly variable: string,
+    problem: string,
+  ) {
+    // The message names the variable and the rule, never the value: the value may be a secret.
+    super(`Invalid configuration: ${variable} ${problem}`);
+    this.name = 'ConfigError';
+  }
+}
+
+type Env = Record<string, string | undefined>;
+
+/** Dev-only credentials that match the bundled sandboxes; refused when NODE_ENV=production. */
+export const SANDBOX_DEFAULTS = {
+  flexiqashApiToken: 'sandbox-flexiqash-token',
+  flexiqashWebhookSecret: 'sandbox-flexiqash-webhook-secret',
+  flashpayApiToken: 'sandbox-flashpay-token',
+} as const;
+
+function str(env: Env, name: string, fallback?: string): string {
+  const value = env[name];
+  if (value === undefined || value === '') {
+    if (fallback === undefined) throw new ConfigError(name, 'is required');
+    return fallback;
+  }
+  return value;
+}
+
+function int(env: Env, name: string, fallback: number, min: number, max: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  if (!/^\d+$/.test(raw.trim())) throw new ConfigError(name, `must be a whole number from ${min} to ${max}`);
+  const value = Number(raw.trim());
+  if (value < min || value > max) throw new ConfigError(name, `must be a whole number from ${min} to ${max}`);
+  return value;
+}
+
+function bool(env: Env, name: string, fallback: boolean): boolean {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = raw.trim().toLowerCase();
+  if (['true', '1', 'yes'].includes(value)) return true;
+  if (['false', '0', 'no'].includes(value)) return false;
+  throw new ConfigError(name, 'must be true or false');
+}
+
+function url(env: Env, name: string, fallback: string, protocols: string[]): string {
+  const value = str(env, name, fallback);
+  let parsed: URL;
+  try {
+    parsed = new URL(value);
+  } catch {
+    throw new ConfigError(name, 'must be a URL');
+  }
+  if (!protocols.includes(parsed.protocol)) throw new ConfigError(name, `must be a ${protocols.join(' or ')} URL`);
+  return value.replace(/\/+$/, '');
+}
+
+function provider(name: string, value: string): ProviderName {
+  if (!isProviderName(value)) throw new ConfigError(name, `names an unknown provider (known: ${PROVIDER_NAMES.join(', ')})`);
+  return value;
+}
+
+function currency(name: string, value: string): string {
+  const code = value.toUpperCase();
+  if (!isKnownCurrency(code)) throw new ConfigError(name, 'names a currency that is not an ISO 4217 code');
+  return code;
+}
+
+const DURATION_UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+
+/** `5s,5m,30m,2h` → [5000, 300000, 1800000, 7200000]. */
+export function parseDurations(name: string, text: string): number[] {
+  const parts = text.split(',').map((part) => part.trim()).filter(Boolean);
+  if (parts.length === 0) throw new ConfigError(name, 'must list at least one delay');
+  return parts.map((part) => {
+    const match = /^(\d+)(ms|s|m|h|d)$/.exec(part);
+    if (!match) throw new ConfigError(name, 'must be delays like 5s,5m,2h (units ms, s, m, h, d)');
+    return Number(match[1]) * DURATION_UNITS[match[2]];
+  });
+}
+
+export function loadConfig(env: Env = process.env): AppConfig {
+  const nodeEnvRaw = str(env, 'NODE_ENV', 'development');
+  if (!['development', 'test', 'production'].includes(nodeEnvRaw)) {
+    throw new ConfigError('NODE_ENV', 'must be development, test or production');
+  }
+  const nodeEnv = nodeEnvRaw as AppConfig['nodeEnv'];
+  const production = nodeEnv === 'production';
+  const devDefault = (value: string) => (production ? undefined : value);
+
+  const adminFromEnv = env.ADMIN_API_KEY;
+  if (production && !adminFromEnv) throw new ConfigError('ADMIN_API_KEY', 'is required when NODE_ENV=production');
+  if (adminFromEnv !== undefined && adminFromEnv !== '' && adminFromEnv.length < 16) {
+    throw new ConfigError('ADMIN_API_KEY', 'must be at least 16 characters');
+  }
+
+  const currencyRoutes: Record<string, ProviderName> = {};
+  const failover: Partial<Record<ProviderName, ProviderName>> = {};
+  try {
+    for (const [code, name] of parsePairs(env.PAYMENTS_CURRENCY_ROUTES ?? '')) {
+      currencyRoutes[currency('PAYMENTS_CURRENCY_ROUTES', code)] = provider('PAYMENTS_CURRENCY_ROUTES', name);
+    }
+  } catch (error) {
+    if (error instanceof ConfigError) throw error;
+    throw new ConfigError('PAYMENTS_CURRENCY_ROUTES', 'must be CURRENCY=provider pairs separated by commas');
+  }
+  try {
+    for (const [from, to] of parsePairs(env.PAYMENTS_FAILOVER ?? '')) {
+      const source = provider('PAYMENTS_FAILOVER', from);
+      const target = provider('PAYMENTS_FAILOVER', to);
+      if (source === target) throw new ConfigError('PAYMENTS_FAILOVER', 'cannot fail a provider over to itself');
+      failover[source] = target;
+    }
+  } catch (error) {
+    if (error instanceof ConfigError) throw error;
+    throw new ConfigError('PAYMENTS_FAILOVER', 'must be provider=provider pairs separated by commas');
+  }
+
+  const flashpayCurrencies = str(env, 'FLASHPAY_CURRENCIES', 'NGN')
+    .split(',')
+    .map((code) => code.trim())
+    .filter(Boolean)
+    .map((code) => currency('FLASHPAY_CURRENCIES', code));
+  if (flashpayCurrencies.length === 0) throw new ConfigError('FLASHPAY_CURRENCIES', 'must list at least one currency');
+
+  const basePath = str(env, 'FLASHPAY_BASE_PATH', '/api/v1');
+  if (!/^(\/[A-Za-z0-9._~-]+)*$/.test(basePath)) throw new ConfigError('FLASHPAY_BASE_PATH', 'must be a path like /api/v1');
+
+  const queuePrefix = str(env, 'QUEUE_PREFIX', 'paygw');
+  if (!/^[A-Za-z0-9_.:-]{1,64}$/.test(queuePrefix)) throw new ConfigError('QUEUE_PREFIX', 'must be 1-64 letters, digits or _.:-');
+
+  return {
+    nodeEnv,
+    port: int(env, 'PORT', 3000, 0, 65535),
+    databaseUrl: url(env, 'DATABASE_URL', 'postgres://postgres@127.0.0.1:5432/payments', ['postgres:', 'postgresql:']),
+    redisUrl: url(env, 'REDIS_URL', 'redis://127.0.0.1:6379', ['redis:', 'rediss:']),
+    queuePrefix,
+    adminApiKey: adminFromEnv || `adm_${randomBytes(24).toString('base64url')}`,
+    adminApiKeyGenerated: !adminFromEnv,
+    publicBaseUrl: url(env, 'PUBLIC_BASE_URL', 'http://127.0.0.1:3000', ['http:', 'https:']),
+    payments: {
+      defaultProvider: provider('PAYMENTS_DEFAULT_PROVIDER', str(env, 'PAYMENTS_DEFAULT_PROVIDER', 'flexiqash')),
+      currencyRoutes,
+      failover,
+    },
+    flexiqash: {
+      baseUrl: url(env, 'FLEXIQASH_BASE_URL', 'http://127.0.0.1:4010', ['http:', 'https:']),
+      apiToken: str(env, 'FLEXIQASH_API_TOKEN', devDefault(SANDBOX_DEFAULTS.flexiqashApiToken)),
+      webhookSecret: str(env, 'FLEXIQASH_WEBHOOK_SECRET', devDefault(SANDBOX_DEFAULTS.flexiqashWebhookSecret)),
+      currency: currency('FLEXIQASH_CURRENCY', str(env, 'FLEXIQASH_CURRENCY', 'USD')),
+    },
+    flashpay: {
+      baseUrl: url(env, 'FLASHPAY_BASE_URL', 'http://127.0.0.1:4020', ['http:', 'https:']),
+      basePath,
+      apiToken: str(env, 'FLASHPAY_API_TOKEN', devDefault(SANDBOX_DEFAULTS.flashpayApiToken)),
+      currencies: [...new Set(flashpayCurrencies)],
+      checkoutUrlTemplate: str(env, 'FLASHPAY_CHECKOUT_URL_TEMPLATE', '{baseUrl}/checkout/{id}'),
+    },
+    providerTimeoutMs: int(env, 'PROVIDER_TIMEOUT_MS', 10_000, 1, 300_000),
+    webhooks: {
+      retryScheduleMs: parseDurations('WEBHOOK_RETRY_SCHEDULE', str(env, 'WEBHOOK_RETRY_SCHEDULE', '5s,5m,30m,2h,5h,10h,10h')),
+      timeoutMs: int(env, 'WEBHOOK_TIMEOUT_MS', 10_000, 1, 300_000),
+      allowPrivateUrls: bool(env, 'WEBHOOK_ALLOW_PRIVATE_URLS', !production),
+    },
+  };
+}
