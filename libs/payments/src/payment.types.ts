@@ -61,7 +61,7 @@ export interface Payout {
   currency: string;
   status: PayoutStatus;
   providerStatus: string | null;
-  destination: (BankDestination & { beneficiaryId?: string | null }) | null;
+  destination: (Partial<BankDestination> & { beneficiaryId?: string | null }) | null;
   reference: string | null;
   description: string | null;
   createdAt: string;

@@ -14,7 +14,8 @@ export function chooseProvider(
   requested?: ProviderName | null,
 ): { provider: ProviderName; reason: RoutingReason } {
   if (requested) return { provider: requested, reason: 'request' };
-  const routed = routing.currencyRoutes[currency];
+  // Own keys only: an inherited key ("constructor", "toString") must not read as a route.
+  const routed = Object.hasOwn(routing.currencyRoutes, currency) ? routing.currencyRoutes[currency] : undefined;
   if (routed) return { provider: routed, reason: 'currency_route' };
   return { provider: routing.defaultProvider, reason: 'default' };
 }

@@ -1,0 +1,75 @@
+import { ProviderError } from '@app/payments';
+import { HttpTransport, ProviderHttp, ProviderHttpMethod } from '../http/provider-http';
+import { FlashpayCreatePaymentRequest, FlashpayCreatePayoutRequest } from './flashpay.mapper';
+import { flashpayPaths, FlashpayPaths } from './flashpay.paths';
+
+export interface FlashpayClientOptions {
+  baseUrl: string;
+  basePath: string;
+  apiToken: string;
+  timeoutMs: number;
+  retryDelaysMs?: readonly number[];
+}
+
+/** Flashpay's HTTP side: paths from flashpay.paths.ts, Bearer auth, JSON both ways. */
+export class FlashpayClient {
+  private readonly http: ProviderHttp;
+  private readonly paths: FlashpayPaths;
+
+  constructor(options: FlashpayClientOptions, transport?: HttpTransport) {
+    this.paths = flashpayPaths(options.basePath);
+    this.http = new ProviderHttp(
+      {
+        provider: 'flashpay',
+        baseUrl: options.baseUrl,
+        apiToken: options.apiToken,
+        timeoutMs: options.timeoutMs,
+        retryDelaysMs: options.retryDelaysMs,
+        headers: { Accept: 'application/json', 'Content-Type': 'application/json' },
+      },
+      transport,
+    );
+  }
+
+  /** POST {base}/payment. Never retried. */
+  createPayment(body: FlashpayCreatePaymentRequest): Promise<unknown> {
+    return this.json('POST', this.paths.payments, body);
+  }
+
+  /** GET {base}/payment → {data: [...]} or a bare array. */
+  listPayments(): Promise<unknown> {
+    return this.json('GET', this.paths.payments);
+  }
+
+  /** GET {base}/payment/{id} (the one documented call). */
+  getPayment(id: string): Promise<unknown> {
+    return this.json('GET', this.paths.payment(id));
+  }
+
+  /** GET {base}/beneficiaries → {data: [...]} or a bare array. */
+  listBeneficiaries(): Promise<unknown> {
+    return this.json('GET', this.paths.beneficiaries);
+  }
+
+  /** POST {base}/payout. Never retried. */
+  createPayout(body: FlashpayCreatePayoutRequest): Promise<unknown> {
+    return this.json('POST', this.paths.payouts, body);
+  }
+
+  /** GET {base}/payout/{id}. */
+  getPayout(id: string): Promise<unknown> {
+    return this.json('GET', this.paths.payout(id));
+  }
+
+  close(): void {
+    this.http.close();
+  }
+
+  private async json(method: ProviderHttpMethod, path: string, body?: unknown): Promise<unknown> {
+    const response = await this.http.request({ method, path, body });
+    if (response.body === null) {
+      throw new ProviderError('flashpay', 'bad_response', `flashpay ${method} ${path} answered ${response.status} with an empty body`, response.status, false);
+    }
+    return response.body;
+  }
+}

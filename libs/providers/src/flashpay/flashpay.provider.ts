@@ -1,0 +1,98 @@
+import type { AppConfig } from '@app/common';
+import {
+  Beneficiary,
+  Capability,
+  CreateProviderPaymentInput,
+  CreateProviderPayoutInput,
+  PaymentProvider,
+  ProviderPayment,
+  ProviderPayout,
+  requireCurrency,
+} from '@app/payments';
+import type { HttpTransport, ProviderOptions } from '../http/provider-http';
+import { consoleProviderLogger, ProviderLogger } from '../http/provider-logger';
+import { FlashpayClient } from './flashpay.client';
+import {
+  flashpayCheckoutUrl,
+  FlashpayMappingContext,
+  fromFlashpayBeneficiaries,
+  fromFlashpayPayment,
+  fromFlashpayPayments,
+  fromFlashpayPayout,
+  toFlashpayCreatePayment,
+  toFlashpayCreatePayout,
+} from './flashpay.mapper';
+
+const FLASHPAY_CAPABILITIES: ReadonlySet<Capability> = new Set<Capability>([
+  'payments.create',
+  'payments.read',
+  'payments.list',
+  'payouts.create',
+  'payouts.read',
+  'beneficiaries.list',
+]);
+
+/**
+ * Flashpay: payments and payouts in integer minor units, several currencies. No update, cancel, archive or
+ * transactions. Only the payment details call is documented; see README.md for the assumed rest.
+ */
+export class FlashpayProvider implements PaymentProvider {
+  static readonly identifier = 'flashpay' as const;
+  readonly name = FlashpayProvider.identifier;
+  readonly capabilities = FLASHPAY_CAPABILITIES;
+  readonly currencies: readonly string[];
+  readonly configured: boolean;
+  private readonly client: FlashpayClient;
+  private readonly statusWebhook: string;
+  private readonly mapping: FlashpayMappingContext;
+  private readonly logger: ProviderLogger;
+
+  /** `http`: Nest's HttpService or an axios instance (default: a fresh axios instance). */
+  constructor(config: AppConfig, http?: HttpTransport, options: ProviderOptions = {}) {
+    this.logger = options.logger ?? consoleProviderLogger('FlashpayProvider');
+    const { baseUrl, basePath, apiToken, currencies, checkoutUrlTemplate } = config.flashpay;
+    this.currencies = [...currencies];
+    this.configured = Boolean(baseUrl && apiToken);
+    this.statusWebhook = `${config.publicBaseUrl}/webhooks/flashpay`;
+    this.mapping = { checkoutUrlFor: (id) => flashpayCheckoutUrl(checkoutUrlTemplate, baseUrl, id), logger: this.logger };
+    this.client = new FlashpayClient(
+      { baseUrl, basePath, apiToken, timeoutMs: config.providerTimeoutMs, retryDelaysMs: options.retryDelaysMs },
+      http,
+    );
+  }
+
+  /**
+   * Flashpay's `reference` carries the gateway's id, so an ambiguous create can be found again by listing;
+   * `statusWebhook` points Flashpay at the gateway's inbound webhook.
+   */
+  async createPayment(input: CreateProviderPaymentInput): Promise<ProviderPayment> {
+    requireCurrency(this, input.currency);
+    const body = await this.client.createPayment(toFlashpayCreatePayment(input, this.statusWebhook));
+    return fromFlashpayPayment(body, this.mapping);
+  }
+
+  async getPayment(providerPaymentId: string): Promise<ProviderPayment> {
+    return fromFlashpayPayment(await this.client.getPayment(providerPaymentId), this.mapping);
+  }
+
+  async listPayments(): Promise<ProviderPayment[]> {
+    return fromFlashpayPayments(await this.client.listPayments(), this.mapping);
+  }
+
+  async listBeneficiaries(): Promise<Beneficiary[]> {
+    return fromFlashpayBeneficiaries(await this.client.listBeneficiaries());
+  }
+
+  async createPayout(input: CreateProviderPayoutInput): Promise<ProviderPayout> {
+    requireCurrency(this, input.currency);
+    return fromFlashpayPayout(await this.client.createPayout(toFlashpayCreatePayout(input)), this.logger);
+  }
+
+  async getPayout(providerPayoutId: string): Promise<ProviderPayout> {
+    return fromFlashpayPayout(await this.client.getPayout(providerPayoutId), this.logger);
+  }
+
+  onModuleDestroy(): void {
+    this.client.close();
+  }
+}

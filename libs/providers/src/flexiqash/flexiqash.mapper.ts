@@ -1,0 +1,248 @@
+import {
+  CreateProviderPaymentInput,
+  majorNumberToMinor,
+  minorToMajorNumber,
+  PaymentStatus,
+  ProviderPayment,
+  Transaction,
+  UpdateProviderPaymentInput,
+} from '@app/payments';
+import { assertNever } from '../http/assert-never';
+import { consoleProviderLogger, ProviderLogger } from '../http/provider-logger';
+import { WireReader } from '../http/wire';
+
+/*
+ * FlexiQash wire types and their mapping to the gateway's model. Amounts on the wire are JSON numbers in major
+ * units of the account's one currency (FLEXIQASH_CURRENCY); the payment object carries no status, so a payment's
+ * status is derived from its transactions. See README.md for every assumption.
+ */
+
+export interface FlexiqashPayeeWire {
+  guid?: string;
+  name?: string;
+  reference?: string | null;
+}
+
+export interface FlexiqashPayerWire {
+  name?: string | null;
+  email?: string | null;
+  reference?: string | null;
+}
+
+/** GET api/payments, GET api/payments/{guid}/view, POST api/payments/new. */
+export interface FlexiqashPaymentWire {
+  guid: string;
+  name: string | null;
+  amount: number;
+  link: string | null;
+  payee: FlexiqashPayeeWire | null;
+  payer: FlexiqashPayerWire | null;
+}
+
+/** GET api/payments/{guid}/transactions (one element). */
+export interface FlexiqashTransactionWire {
+  guid: string;
+  payer?: { payer_email?: string | null; payer_name?: string | null; payer_reference?: string | null } | null;
+  payee?: { payee_reference?: string | null } | null;
+  amount_defined: number | null;
+  is_paid: boolean;
+  paid_at: string | null;
+  status: { code: string; message?: string | null } | null;
+  created_at: string | null;
+}
+
+/** POST api/payments/new body (the document shows only `name`; the rest is our assumption, see README). */
+export interface FlexiqashCreatePaymentRequest {
+  name: string;
+  amount: number;
+  payer?: { name: string; email: string; reference?: string };
+  /** `reference` carries the gateway's payment id so an ambiguous create can be found again by listing. */
+  payee: { reference: string };
+}
+
+/** PATCH api/payments/{guid}/update body (the document shows none; assumed like create). */
+export interface FlexiqashUpdatePaymentRequest {
+  name?: string;
+  amount?: number;
+}
+
+/** PATCH …/update, …/archive, …/unarchive answer. */
+export interface FlexiqashSuccessWire {
+  success: boolean;
+}
+
+/**
+ * Transaction status codes we know. The document shows only `success`; the others are the codes we expect from a
+ * card/wallet processor (README). Compared lower-cased.
+ */
+export const FLEXIQASH_TRANSACTION_CODES = [
+  'success',
+  'pending',
+  'processing',
+  'failed',
+  'declined',
+  'rejected',
+  'error',
+  'cancelled',
+  'canceled',
+  'expired',
+] as const;
+export type FlexiqashTransactionCode = (typeof FLEXIQASH_TRANSACTION_CODES)[number];
+
+const fallbackLogger = consoleProviderLogger('FlexiqashMapper');
+const wire = new WireReader('flexiqash', 'response');
+
+function isKnownCode(code: string): code is FlexiqashTransactionCode {
+  return (FLEXIQASH_TRANSACTION_CODES as readonly string[]).includes(code);
+}
+
+/**
+ * One transaction status code (also the webhook's `transaction.status`) to the gateway's transaction status.
+ * An unknown code is `pending` (the raw code stays in providerStatus) and is logged.
+ */
+export function mapFlexiqashTransactionCode(
+  code: string | null | undefined,
+  logger: ProviderLogger = fallbackLogger,
+): Transaction['status'] {
+  if (code === null || code === undefined || code === '') return 'pending';
+  const normalized = code.toLowerCase();
+  if (!isKnownCode(normalized)) {
+    logger.warn(`unknown FlexiQash transaction status code ${JSON.stringify(code)}: treated as pending`);
+    return 'pending';
+  }
+  switch (normalized) {
+    case 'success':
+      return 'succeeded';
+    case 'pending':
+    case 'processing':
+      return 'pending';
+    case 'failed':
+    case 'declined':
+    case 'rejected':
+    case 'error':
+    case 'cancelled':
+    case 'canceled':
+    case 'expired':
+      return 'failed';
+    default:
+      return assertNever(normalized, 'FlexiQash transaction code');
+  }
+}
+
+/** "2024-04-17 19:21:02" → "2024-04-17T19:21:02" (ISO 8601; FlexiQash states no time zone, so none is added). */
+export function flexiqashTimestamp(value: string | null): string | null {
+  if (value === null) return null;
+  const match = /^(\d{4}-\d{2}-\d{2}) (\d{2}:\d{2}:\d{2}(?:\.\d+)?)$/.exec(value);
+  return match ? `${match[1]}T${match[2]}` : value;
+}
+
+export function fromFlexiqashTransaction(value: unknown, currency: string, logger?: ProviderLogger): Transaction {
+  const t = wire.object(value, 'transaction');
+  const statusObject = wire.optionalObject(t.status, 'transaction.status');
+  const code = statusObject ? wire.optionalString(statusObject.code, 'transaction.status.code') : null;
+  if (t.is_paid !== undefined && t.is_paid !== null && typeof t.is_paid !== 'boolean') throw wire.bad('transaction.is_paid is not a boolean');
+  const payer = wire.optionalObject(t.payer, 'transaction.payer');
+  const amount =
+    t.amount_defined === undefined || t.amount_defined === null
+      ? null
+      : wire.convert('transaction.amount_defined', () => majorNumberToMinor(t.amount_defined, currency));
+  return {
+    id: wire.string(t.guid, 'transaction.guid'),
+    object: 'transaction',
+    amount,
+    currency,
+    // is_paid is the plainer signal; a paid transaction is a success whatever its code says.
+    status: t.is_paid === true ? 'succeeded' : mapFlexiqashTransactionCode(code, logger),
+    providerStatus: code,
+    message: statusObject ? wire.optionalString(statusObject.message, 'transaction.status.message') : null,
+    payer: payer
+      ? {
+          name: wire.optionalString(payer.payer_name, 'transaction.payer.payer_name'),
+          email: wire.optionalString(payer.payer_email, 'transaction.payer.payer_email'),
+          reference: wire.optionalString(payer.payer_reference, 'transaction.payer.payer_reference'),
+        }
+      : null,
+    paidAt: flexiqashTimestamp(wire.optionalString(t.paid_at, 'transaction.paid_at')),
+    createdAt: flexiqashTimestamp(wire.optionalString(t.created_at, 'transaction.created_at')),
+  };
+}
+
+export function fromFlexiqashTransactions(body: unknown, currency: string, logger?: ProviderLogger): Transaction[] {
+  return wire.list(body, 'transactions').map((t) => fromFlexiqashTransaction(t, currency, logger));
+}
+
+/** The latest of a list: greatest createdAt, the later position on a tie or a missing timestamp. */
+function latest(transactions: readonly Transaction[]): Transaction | null {
+  let best: Transaction | null = null;
+  for (const t of transactions) {
+    if (!best || !best.createdAt || !t.createdAt || t.createdAt >= best.createdAt) best = t;
+  }
+  return best;
+}
+
+/**
+ * A FlexiQash payment has no status of its own: it succeeded if any transaction succeeded (a payer may retry on
+ * the same link after a decline), failed if the latest attempt failed, and is pending otherwise (no attempt yet,
+ * or the latest one still running).
+ */
+export function flexiqashPaymentStatus(transactions: readonly Transaction[]): {
+  status: PaymentStatus;
+  providerStatus: string | null;
+} {
+  const success = latest(transactions.filter((t) => t.status === 'succeeded'));
+  if (success) return { status: 'succeeded', providerStatus: success.providerStatus };
+  const last = latest(transactions);
+  if (!last) return { status: 'pending', providerStatus: null };
+  return { status: last.status === 'failed' ? 'failed' : 'pending', providerStatus: last.providerStatus };
+}
+
+/**
+ * A FlexiQash payment object to the gateway's ProviderPayment. Without `transactions` (create, list) the status is
+ * `pending` with no providerStatus: the caller did not read the attempts.
+ */
+export function fromFlexiqashPayment(value: unknown, currency: string, transactions: readonly Transaction[] | null = null): ProviderPayment {
+  const p = wire.object(value, 'payment');
+  const payee = wire.optionalObject(p.payee, 'payment.payee');
+  const { status, providerStatus } = flexiqashPaymentStatus(transactions ?? []);
+  return {
+    providerPaymentId: wire.string(p.guid, 'payment.guid'),
+    amount: wire.convert('payment.amount', () => majorNumberToMinor(p.amount, currency)),
+    currency,
+    description: wire.optionalString(p.name, 'payment.name'),
+    status,
+    providerStatus,
+    checkoutUrl: wire.optionalString(p.link, 'payment.link'),
+    reference: payee ? wire.optionalString(payee.reference, 'payment.payee.reference') : null,
+    expiresAt: null,
+  };
+}
+
+export function fromFlexiqashPayments(body: unknown, currency: string): ProviderPayment[] {
+  return wire.list(body, 'payments').map((p) => fromFlexiqashPayment(p, currency));
+}
+
+/** `{success: true}`; anything else means FlexiQash did not do it. */
+export function isFlexiqashSuccess(body: unknown): boolean {
+  return !!body && typeof body === 'object' && (body as FlexiqashSuccessWire).success === true;
+}
+
+export function toFlexiqashCreatePayment(input: CreateProviderPaymentInput): FlexiqashCreatePaymentRequest {
+  const body: FlexiqashCreatePaymentRequest = {
+    name: input.description,
+    amount: minorToMajorNumber(input.amount, input.currency),
+    payee: { reference: input.gatewayPaymentId },
+  };
+  if (input.payer) {
+    body.payer = { name: input.payer.name, email: input.payer.email };
+    if (input.payer.reference) body.payer.reference = input.payer.reference;
+  }
+  return body;
+}
+
+/** FlexiQash has no metadata field: `metadata` stays in the gateway only. */
+export function toFlexiqashUpdatePayment(input: UpdateProviderPaymentInput): FlexiqashUpdatePaymentRequest {
+  const body: FlexiqashUpdatePaymentRequest = {};
+  if (input.description !== undefined) body.name = input.description;
+  if (input.amount !== undefined) body.amount = minorToMajorNumber(input.amount, input.currency);
+  return body;
+}

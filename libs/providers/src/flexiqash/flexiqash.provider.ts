@@ -1,0 +1,121 @@
+import type { AppConfig } from '@app/common';
+import {
+  Capability,
+  CreateProviderPaymentInput,
+  PaymentProvider,
+  ProviderPayment,
+  requireCurrency,
+  Transaction,
+  UpdateProviderPaymentInput,
+} from '@app/payments';
+import type { HttpTransport, ProviderOptions } from '../http/provider-http';
+import { consoleProviderLogger, ProviderLogger } from '../http/provider-logger';
+import { FlexiqashClient } from './flexiqash.client';
+import {
+  fromFlexiqashPayment,
+  fromFlexiqashPayments,
+  fromFlexiqashTransactions,
+  toFlexiqashCreatePayment,
+  toFlexiqashUpdatePayment,
+} from './flexiqash.mapper';
+
+const FLEXIQASH_CAPABILITIES: ReadonlySet<Capability> = new Set<Capability>([
+  'payments.create',
+  'payments.read',
+  'payments.list',
+  'payments.update',
+  'payments.cancel',
+  'payments.archive',
+  'payments.transactions',
+]);
+
+/**
+ * FlexiQash: payment links in one account currency, no payouts. The payment object carries no status, so reading
+ * a payment reads its transactions too. See README.md for what the document leaves open.
+ */
+export class FlexiqashProvider implements PaymentProvider {
+  static readonly identifier = 'flexiqash' as const;
+  readonly name = FlexiqashProvider.identifier;
+  readonly capabilities = FLEXIQASH_CAPABILITIES;
+  readonly currencies: readonly string[];
+  readonly configured: boolean;
+  private readonly client: FlexiqashClient;
+  /** FLEXIQASH_CURRENCY: FlexiQash amounts carry no currency, they are the account's. */
+  private readonly currency: string;
+  private readonly logger: ProviderLogger;
+
+  /** `http`: Nest's HttpService or an axios instance (default: a fresh axios instance). */
+  constructor(config: AppConfig, http?: HttpTransport, options: ProviderOptions = {}) {
+    this.logger = options.logger ?? consoleProviderLogger('FlexiqashProvider');
+    this.currency = config.flexiqash.currency;
+    this.currencies = [config.flexiqash.currency];
+    this.configured = Boolean(config.flexiqash.baseUrl && config.flexiqash.apiToken);
+    this.client = new FlexiqashClient(
+      {
+        baseUrl: config.flexiqash.baseUrl,
+        apiToken: config.flexiqash.apiToken,
+        timeoutMs: config.providerTimeoutMs,
+        retryDelaysMs: options.retryDelaysMs,
+      },
+      http,
+    );
+  }
+
+  /**
+   * The gateway's id rides in `payee.reference`; after an ambiguous create (timeout, reset) the gateway finds the
+   * payment again with listPayments() and that reference.
+   */
+  async createPayment(input: CreateProviderPaymentInput): Promise<ProviderPayment> {
+    requireCurrency(this, input.currency);
+    const body = await this.client.createPayment(toFlexiqashCreatePayment(input));
+    return fromFlexiqashPayment(body, this.currency);
+  }
+
+  /**
+   * View + transactions, in parallel: the status comes from the transactions. Both calls are settled before
+   * returning (no request outlives the call); the view's error wins, so an unknown payment is `not_found`.
+   */
+  async getPayment(providerPaymentId: string): Promise<ProviderPayment> {
+    const [payment, transactions] = await Promise.allSettled([
+      this.client.viewPayment(providerPaymentId),
+      this.client.listTransactions(providerPaymentId),
+    ]);
+    if (payment.status === 'rejected') throw payment.reason;
+    if (transactions.status === 'rejected') throw transactions.reason;
+    return fromFlexiqashPayment(payment.value, this.currency, fromFlexiqashTransactions(transactions.value, this.currency, this.logger));
+  }
+
+  /** One request, no transactions: every item is `pending` with providerStatus null; getPayment() has the truth. */
+  async listPayments(): Promise<ProviderPayment[]> {
+    return fromFlexiqashPayments(await this.client.listPayments(), this.currency);
+  }
+
+  /** Sends name/amount only (FlexiQash has no metadata); nothing to send means no request. */
+  async updatePayment(providerPaymentId: string, input: UpdateProviderPaymentInput): Promise<void> {
+    requireCurrency(this, input.currency);
+    const body = toFlexiqashUpdatePayment(input);
+    if (Object.keys(body).length === 0) return;
+    await this.client.updatePayment(providerPaymentId, body);
+  }
+
+  /** DELETE …/delete: FlexiQash then forgets the payment (404); the gateway keeps its own record as cancelled. */
+  async cancelPayment(providerPaymentId: string): Promise<void> {
+    await this.client.deletePayment(providerPaymentId);
+  }
+
+  async archivePayment(providerPaymentId: string): Promise<void> {
+    await this.client.archivePayment(providerPaymentId);
+  }
+
+  async unarchivePayment(providerPaymentId: string): Promise<void> {
+    await this.client.unarchivePayment(providerPaymentId);
+  }
+
+  async listTransactions(providerPaymentId: string, currency: string): Promise<Transaction[]> {
+    return fromFlexiqashTransactions(await this.client.listTransactions(providerPaymentId), currency, this.logger);
+  }
+
+  onModuleDestroy(): void {
+    this.client.close();
+  }
+}
