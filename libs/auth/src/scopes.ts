@@ -1,0 +1,20 @@
+export const SCOPES = ['payments:read', 'payments:write', 'payouts:read', 'payouts:write', 'webhooks:manage', 'admin'] as const;
+export type Scope = (typeof SCOPES)[number];
+
+export function isScope(value: unknown): value is Scope {
+  return typeof value === 'string' && (SCOPES as readonly string[]).includes(value);
+}
+
+/** Who is calling. `ownerFilter` is what tenancy filters on: null means "sees everything" (admin). */
+export interface Principal {
+  keyId: string;
+  name: string;
+  scopes: ReadonlySet<Scope>;
+  isAdmin: boolean;
+}
+
+export const ADMIN_KEY_ID = 'admin';
+
+export function ownerFilter(principal: Principal): string | null {
+  return principal.isAdmin ? null : principal.keyId;
+}

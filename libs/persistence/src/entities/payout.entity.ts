@@ -1,0 +1,22 @@
+import { Column, Entity, PrimaryColumn } from 'typeorm';
+import type { BankDestination, PayoutStatus, ProviderName } from '@app/payments';
+import { bigintAmount } from './transformers';
+
+@Entity('payouts')
+export class PayoutEntity {
+  @PrimaryColumn('text') id: string;
+  @Column('text', { name: 'owner_id' }) ownerId: string;
+  @Column('text') provider: ProviderName;
+  @Column('text', { name: 'provider_payout_id', nullable: true }) providerPayoutId: string | null;
+  @Column('bigint', { transformer: bigintAmount }) amount: number;
+  @Column('text') currency: string;
+  @Column('text') status: PayoutStatus;
+  @Column('text', { name: 'provider_status', nullable: true }) providerStatus: string | null;
+  @Column('text', { name: 'beneficiary_id', nullable: true }) beneficiaryId: string | null;
+  @Column('jsonb', { nullable: true }) destination: BankDestination | null;
+  @Column('text', { nullable: true }) reference: string | null;
+  @Column('text', { nullable: true }) description: string | null;
+  @Column('boolean', { name: 'provider_state_unknown', default: false }) providerStateUnknown: boolean;
+  @Column('timestamptz', { name: 'created_at' }) createdAt: Date;
+  @Column('timestamptz', { name: 'updated_at' }) updatedAt: Date;
+}

@@ -1,0 +1,4 @@
+import { InitialSchema1732240000000 } from './1732240000000-initial-schema';
+
+/** Every migration, in order. Listed explicitly because the apps are bundled: there is no folder to glob at run time. */
+export const MIGRATIONS = [InitialSchema1732240000000];
