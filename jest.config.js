@@ -1,5 +1,5 @@
 // Type checking runs once in `npm test` (tsc --noEmit); ts-jest only transpiles, which keeps the suite fast.
-const tsJest = ['ts-jest', { tsconfig: 'tsconfig.json', isolatedModules: true, diagnostics: false }];
+const tsJest = ['ts-jest', { tsconfig: { ...require('./tsconfig.json').compilerOptions, isolatedModules: true }, diagnostics: false }];
 const moduleNameMapper = {
   '^@app/(common|payments|providers|persistence|auth|client)$': '<rootDir>/libs/$1/src',
 };

@@ -1,7 +1,26 @@
 import 'reflect-metadata';
+import { Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { Module } from '@nestjs/common';
-@Module({})
-class M {}
-async function main() { const app = await NestFactory.createApplicationContext(M); await app.close(); }
-void main();
+import { ConfigError, loadConfig } from '@app/common';
+import { WorkerModule } from './worker.module';
+
+async function main(): Promise<void> {
+  let config;
+  try {
+    config = loadConfig();
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`${error.message}\n`);
+      process.exit(1);
+    }
+    throw error;
+  }
+  const app = await NestFactory.createApplicationContext(WorkerModule.forRoot(config), { logger: ['log', 'warn', 'error'] });
+  app.enableShutdownHooks();
+  new Logger('Worker').log('worker started');
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`worker failed to start: ${(error as Error)?.message ?? String(error)}\n`);
+  process.exit(1);
+});

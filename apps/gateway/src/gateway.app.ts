@@ -1,0 +1,36 @@
+import { randomUUID } from 'node:crypto';
+import { LogLevel } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
+import { AppConfig } from '@app/common';
+import { GatewayModule } from './gateway.module';
+import { AllExceptionsFilter } from './http/all-exceptions.filter';
+import { BodyShapePipe, createValidationPipe } from './http/validation';
+
+export const BODY_LIMIT_BYTES = 64 * 1024;
+const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+
+/** Builds the gateway's HTTP application; main.ts and the end-to-end tests both start it through here. */
+export async function createGatewayApp(config: AppConfig, logLevels?: LogLevel[] | false): Promise<NestFastifyApplication> {
+  const adapter = new FastifyAdapter({
+    bodyLimit: BODY_LIMIT_BYTES,
+    // A caller's X-Request-Id is kept when it is sane, so one id follows a request across services.
+    genReqId: (req: { headers: Record<string, string | string[] | undefined> }) => {
+      const given = req.headers['x-request-id'];
+      return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
+    },
+    return503OnClosing: true,
+  });
+  const app = await NestFactory.create<NestFastifyApplication>(GatewayModule.forRoot(config), adapter, {
+    logger: logLevels ?? ['log', 'warn', 'error'],
+    abortOnError: false,
+  });
+  const fastify = app.getHttpAdapter().getInstance();
+  fastify.addHook('onRequest', async (request, reply) => {
+    reply.header('X-Request-Id', String(request.id));
+  });
+  app.useGlobalFilters(new AllExceptionsFilter());
+  app.useGlobalPipes(new BodyShapePipe(), createValidationPipe());
+  app.enableShutdownHooks();
+  return app;
+}

@@ -1,0 +1,43 @@
+import { DynamicModule, Global, Module } from '@nestjs/common';
+import { APP_CONFIG, AppConfig } from '@app/common';
+import { AuthModule } from '@app/auth';
+import { PersistenceModule } from '@app/persistence';
+import { ProvidersModule } from '@app/providers';
+import { RoutingController } from './admin/routing.controller';
+import { RoutingService } from './admin/routing.service';
+import { ApiKeysController } from './api-keys/api-keys.controller';
+import { HealthController } from './health/health.controller';
+import { RedisCloser, redisProvider } from './health/redis.provider';
+import { PaymentsController } from './payments/payments.controller';
+import { PaymentsService } from './payments/payments.service';
+import { BeneficiariesController, PayoutsController } from './payouts/payouts.controller';
+import { PayoutsService } from './payouts/payouts.service';
+import { ProvidersController } from './providers/providers.controller';
+
+@Global()
+@Module({})
+class ConfigHolderModule {
+  static with(config: AppConfig): DynamicModule {
+    return { module: ConfigHolderModule, providers: [{ provide: APP_CONFIG, useValue: config }], exports: [APP_CONFIG] };
+  }
+}
+
+@Module({})
+export class GatewayModule {
+  static forRoot(config: AppConfig): DynamicModule {
+    return {
+      module: GatewayModule,
+      imports: [ConfigHolderModule.with(config), PersistenceModule.forRoot(), ProvidersModule, AuthModule],
+      controllers: [
+        PaymentsController,
+        PayoutsController,
+        BeneficiariesController,
+        ProvidersController,
+        ApiKeysController,
+        RoutingController,
+        HealthController,
+      ],
+      providers: [PaymentsService, PayoutsService, RoutingService, redisProvider, RedisCloser],
+    };
+  }
+}

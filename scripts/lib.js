@@ -1,0 +1,79 @@
+// Helpers shared by the npm scripts (plain Node, so they run before anything is built).
+const fs = require('node:fs');
+const path = require('node:path');
+const net = require('node:net');
+const { spawnSync } = require('node:child_process');
+
+const ROOT = path.resolve(__dirname, '..');
+const APPS = ['gateway', 'worker', 'sandbox'];
+
+function newestMtime(dir) {
+  let newest = 0;
+  for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
+    const full = path.join(dir, entry.name);
+    if (entry.isDirectory()) newest = Math.max(newest, newestMtime(full));
+    else if (entry.name.endsWith('.ts')) newest = Math.max(newest, fs.statSync(full).mtimeMs);
+  }
+  return newest;
+}
+
+const STAMP = path.join(ROOT, 'dist/.build-stamp');
+
+/**
+ * Builds when a bundle is missing or a source file changed since the last build. A stamp file marks the build
+ * time, because webpack leaves a bundle's mtime alone when its content did not change.
+ */
+function buildIfNeeded() {
+  const outputs = APPS.map((app) => path.join(ROOT, 'dist/apps', app, 'main.js'));
+  const missing = outputs.some((file) => !fs.existsSync(file)) || !fs.existsSync(STAMP);
+  const built = missing ? 0 : fs.statSync(STAMP).mtimeMs;
+  const newestSource = Math.max(newestMtime(path.join(ROOT, 'apps')), newestMtime(path.join(ROOT, 'libs')));
+  if (!missing && built >= newestSource) return;
+  process.stdout.write('building (npm run build)…\n');
+  const startedAt = new Date();
+  const result = spawnSync('npm', ['run', '--silent', 'build'], { cwd: ROOT, stdio: 'inherit' });
+  if (result.status !== 0) {
+    process.stderr.write('build failed\n');
+    process.exit(result.status ?? 1);
+  }
+  fs.writeFileSync(STAMP, '');
+  fs.utimesSync(STAMP, startedAt, startedAt);
+}
+
+/** Resolves true when something accepts TCP connections at host:port within the timeout. */
+function canConnect(host, port, timeoutMs = 1500) {
+  return new Promise((resolve) => {
+    const socket = net.connect({ host, port });
+    const done = (ok) => {
+      socket.destroy();
+      resolve(ok);
+    };
+    socket.setTimeout(timeoutMs, () => done(false));
+    socket.once('connect', () => done(true));
+    socket.once('error', () => done(false));
+  });
+}
+
+/** Checks Postgres and Redis from their URLs; prints one line per unreachable service and returns false. */
+async function checkServices(databaseUrl, redisUrl) {
+  let ok = true;
+  for (const [name, raw, port] of [['Postgres', databaseUrl, 5432], ['Redis', redisUrl, 6379]]) {
+    let url;
+    try {
+      url = new URL(raw);
+    } catch {
+      process.stderr.write(`${name}: its URL is not valid\n`);
+      ok = false;
+      continue;
+    }
+    const host = url.hostname.replace(/^\[|\]$/g, '') || '127.0.0.1';
+    const target = `${host}:${url.port || port}`;
+    if (!(await canConnect(host, Number(url.port || port)))) {
+      process.stderr.write(`${name} is not reachable at ${target}: start it with "docker compose up -d postgres redis" (or your local ${name} service)\n`);
+      ok = false;
+    }
+  }
+  return ok;
+}
+
+module.exports = { ROOT, APPS, buildIfNeeded, checkServices };
