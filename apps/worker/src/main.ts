@@ -17,6 +17,12 @@ async function main(): Promise<void> {
   }
   const app = await NestFactory.createApplicationContext(WorkerModule.forRoot(config), { logger: ['log', 'warn', 'error'] });
   app.enableShutdownHooks();
+  // Until the queue processors land, nothing else holds the event loop open: this keeps the process up until a
+  // signal closes the application (enableShutdownHooks), which clears the timer.
+  const keepAlive = setInterval(() => undefined, 60_000);
+  const stop = () => clearInterval(keepAlive);
+  process.once('SIGTERM', stop);
+  process.once('SIGINT', stop);
   new Logger('Worker').log('worker started');
 }
 
