@@ -164,6 +164,12 @@ export function loadConfig(env: Env = process.env): AppConfig {
   const queuePrefix = str(env, 'QUEUE_PREFIX', 'paygw');
   if (!/^[A-Za-z0-9_.:-]{1,64}$/.test(queuePrefix)) throw new ConfigError('QUEUE_PREFIX', 'must be 1-64 letters, digits or _.:-');
 
+  const flexiqashCurrency = currency('FLEXIQASH_CURRENCY', str(env, 'FLEXIQASH_CURRENCY', 'USD'));
+  const accepts: Record<ProviderName, readonly string[]> = { flexiqash: [flexiqashCurrency], flashpay: flashpayCurrencies };
+  for (const [code, name] of Object.entries(currencyRoutes)) {
+    if (!accepts[name].includes(code)) throw new ConfigError('PAYMENTS_CURRENCY_ROUTES', `routes ${code} to ${name}, which does not accept ${code}`);
+  }
+
   return {
     nodeEnv,
     port: int(env, 'PORT', 3000, 0, 65535),
@@ -182,7 +188,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
       baseUrl: url(env, 'FLEXIQASH_BASE_URL', 'http://127.0.0.1:4010', ['http:', 'https:']),
       apiToken: str(env, 'FLEXIQASH_API_TOKEN', devDefault(SANDBOX_DEFAULTS.flexiqashApiToken)),
       webhookSecret: str(env, 'FLEXIQASH_WEBHOOK_SECRET', devDefault(SANDBOX_DEFAULTS.flexiqashWebhookSecret)),
-      currency: currency('FLEXIQASH_CURRENCY', str(env, 'FLEXIQASH_CURRENCY', 'USD')),
+      currency: flexiqashCurrency,
     },
     flashpay: {
       baseUrl: url(env, 'FLASHPAY_BASE_URL', 'http://127.0.0.1:4020', ['http:', 'https:']),
