@@ -1,4 +1,4 @@
-import { startSandboxes, RunningSandboxes } from '../../apps/sandbox/src/sandbox';
+import { startSandboxes, RunningSandboxes, SandboxOptions } from '../../apps/sandbox/src/sandbox';
 import { call, Answer } from './http';
 import { AppProcess, freePort, startApp } from './processes';
 
@@ -22,7 +22,7 @@ export interface Stack {
  * The real thing: the built gateway as its own process on real Postgres and Redis, calling the real sandboxes over
  * HTTP. The sandboxes run inside the test process so tests can start, stop and fault them.
  */
-export async function startStack(env: Record<string, string> = {}): Promise<Stack> {
+export async function startStack(env: Record<string, string> = {}, sandboxOptions: Partial<SandboxOptions> = {}): Promise<Stack> {
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
   const sandboxes = await startSandboxes({
@@ -30,6 +30,7 @@ export async function startStack(env: Record<string, string> = {}): Promise<Stac
     flashpayPort: 0,
     flexiqashWebhookUrl: `${url}/webhooks/flexiqash`,
     webhookRetryDelayMs: 50,
+    ...sandboxOptions,
   });
   const fullEnv: Record<string, string> = {
     NODE_ENV: 'test',

@@ -24,6 +24,8 @@ export async function createGatewayApp(config: AppConfig, logLevels?: LogLevel[]
   const app = await NestFactory.create<NestFastifyApplication>(GatewayModule.forRoot(config), adapter, {
     logger: logLevels ?? ['log', 'warn', 'error'],
     abortOnError: false,
+    // Inbound provider webhooks are verified over the exact bytes received.
+    rawBody: true,
   });
   const fastify = app.getHttpAdapter().getInstance();
   fastify.addHook('onRequest', async (request, reply) => {

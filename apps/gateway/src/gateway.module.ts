@@ -3,6 +3,8 @@ import { APP_CONFIG, AppConfig } from '@app/common';
 import { AuthModule } from '@app/auth';
 import { PersistenceModule } from '@app/persistence';
 import { ProvidersModule } from '@app/providers';
+import { OutboxModule } from '@app/outbox';
+import { SyncModule } from '@app/sync';
 import { RoutingController } from './admin/routing.controller';
 import { RoutingService } from './admin/routing.service';
 import { ApiKeysController } from './api-keys/api-keys.controller';
@@ -13,6 +15,10 @@ import { PaymentsService } from './payments/payments.service';
 import { BeneficiariesController, PayoutsController } from './payouts/payouts.controller';
 import { PayoutsService } from './payouts/payouts.service';
 import { ProvidersController } from './providers/providers.controller';
+import { InboundWebhooksController } from './webhooks/inbound-webhooks.controller';
+import { InboundWebhooksService } from './webhooks/inbound-webhooks.service';
+import { EventsController, WebhookEndpointsController } from './webhooks/webhook-endpoints.controller';
+import { WebhookEndpointsService } from './webhooks/webhook-endpoints.service';
 
 @Global()
 @Module({})
@@ -27,7 +33,7 @@ export class GatewayModule {
   static forRoot(config: AppConfig): DynamicModule {
     return {
       module: GatewayModule,
-      imports: [ConfigHolderModule.with(config), PersistenceModule.forRoot(), ProvidersModule, AuthModule],
+      imports: [ConfigHolderModule.with(config), PersistenceModule.forRoot(), ProvidersModule, OutboxModule, SyncModule, AuthModule],
       controllers: [
         PaymentsController,
         PayoutsController,
@@ -36,8 +42,19 @@ export class GatewayModule {
         ApiKeysController,
         RoutingController,
         HealthController,
+        InboundWebhooksController,
+        WebhookEndpointsController,
+        EventsController,
       ],
-      providers: [PaymentsService, PayoutsService, RoutingService, redisProvider, RedisCloser],
+      providers: [
+        PaymentsService,
+        PayoutsService,
+        RoutingService,
+        InboundWebhooksService,
+        WebhookEndpointsService,
+        redisProvider,
+        RedisCloser,
+      ],
     };
   }
 }

@@ -27,6 +27,18 @@ export interface AppConfig {
   flashpay: { baseUrl: string; basePath: string; apiToken: string; currencies: string[]; checkoutUrlTemplate: string };
   providerTimeoutMs: number;
   webhooks: { retryScheduleMs: number[]; timeoutMs: number; allowPrivateUrls: boolean };
+  worker: {
+    /** Parallel deliveries per worker process. */
+    concurrency: number;
+    /** How often the sweep re-enqueues deliveries Postgres holds as pending but Redis may have lost. */
+    sweepIntervalMs: number;
+    /** A pending delivery enqueued longer ago than this is re-added by the sweep (a no-op if its job exists). */
+    sweepGraceMs: number;
+    /** How often reconciliation re-reads pending payments and payouts from their providers. */
+    reconcileIntervalMs: number;
+    /** A pending payment is re-read once it is older than this and was not checked for this long. */
+    reconcileAfterMs: number;
+  };
 }
 
 export const APP_CONFIG = Symbol('APP_CONFIG');
@@ -202,6 +214,13 @@ export function loadConfig(env: Env = process.env): AppConfig {
       retryScheduleMs: parseDurations('WEBHOOK_RETRY_SCHEDULE', str(env, 'WEBHOOK_RETRY_SCHEDULE', '5s,5m,30m,2h,5h,10h,10h')),
       timeoutMs: int(env, 'WEBHOOK_TIMEOUT_MS', 10_000, 1, 300_000),
       allowPrivateUrls: bool(env, 'WEBHOOK_ALLOW_PRIVATE_URLS', !production),
+    },
+    worker: {
+      concurrency: int(env, 'WORKER_CONCURRENCY', 20, 1, 500),
+      sweepIntervalMs: int(env, 'OUTBOX_SWEEP_INTERVAL_MS', 5_000, 100, 3_600_000),
+      sweepGraceMs: int(env, 'OUTBOX_SWEEP_GRACE_MS', 10_000, 0, 3_600_000),
+      reconcileIntervalMs: int(env, 'RECONCILE_INTERVAL_MS', 30_000, 100, 86_400_000),
+      reconcileAfterMs: int(env, 'RECONCILE_AFTER_MS', 60_000, 0, 86_400_000),
     },
   };
 }

@@ -1,3 +1,4 @@
 export * from './config';
 export * from './ids';
 export * from './api-error';
+export * from './webhook-url';

@@ -7,3 +7,4 @@ export * from './repositories/payment.repository';
 export * from './repositories/payout.repository';
 export * from './repositories/api-key.repository';
 export * from './repositories/routing.repository';
+export * from './repositories/webhook.repository';

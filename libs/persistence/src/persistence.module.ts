@@ -6,8 +6,9 @@ import { ApiKeyRepository } from './repositories/api-key.repository';
 import { PaymentRepository } from './repositories/payment.repository';
 import { PayoutRepository } from './repositories/payout.repository';
 import { RoutingRepository } from './repositories/routing.repository';
+import { WebhookRepository } from './repositories/webhook.repository';
 
-const REPOSITORIES = [ApiKeyRepository, PaymentRepository, PayoutRepository, RoutingRepository];
+const REPOSITORIES = [ApiKeyRepository, PaymentRepository, PayoutRepository, RoutingRepository, WebhookRepository];
 
 /** TypeORM over Postgres plus the repository classes services use; expects APP_CONFIG to be provided globally. */
 @Global()

@@ -15,10 +15,11 @@ import {
 } from '@app/payments';
 import { PaymentEntity, PaymentRepository, Page } from '@app/persistence';
 import { ProviderRegistry } from '@app/providers';
+import { EventType } from '@app/outbox';
+import { PaymentSyncService, presentPayment, transactionRow } from '@app/sync';
 import { RoutingService } from '../admin/routing.service';
 import { CreatePaymentDto, UpdatePaymentDto } from './dto/create-payment.dto';
 import { ListPaymentsQuery } from './dto/list-payments.query';
-import { presentPayment, transactionRow } from './payment.presenter';
 
 @Injectable()
 export class PaymentsService {
@@ -28,6 +29,7 @@ export class PaymentsService {
     private readonly payments: PaymentRepository,
     private readonly providers: ProviderRegistry,
     private readonly routing: RoutingService,
+    private readonly sync: PaymentSyncService,
   ) {}
 
   /**
@@ -60,6 +62,8 @@ export class PaymentsService {
       metadata: dto.metadata ?? {},
       providerStateUnknown: true,
       expiresAt: null,
+      version: 0,
+      lastCheckedAt: null,
       createdAt: now,
       updatedAt: now,
     };
@@ -81,10 +85,18 @@ export class PaymentsService {
       await this.afterFailedCreate(row, error);
       throw error;
     }
-    this.applyProviderPayment(row, created);
-    row.providerStateUnknown = false;
-    await this.payments.save(row);
-    return presentPayment(row);
+    const confirmed = await this.sync.changePayment(row.id, (payment) => {
+      payment.providerPaymentId = created.providerPaymentId;
+      payment.status = nextPaymentStatus(payment.status, created.status);
+      payment.providerStatus = created.providerStatus;
+      payment.checkoutUrl = created.checkoutUrl;
+      payment.expiresAt = created.expiresAt ? new Date(created.expiresAt) : null;
+      payment.providerStateUnknown = false;
+      const events: EventType[] = ['payment.created'];
+      if (payment.status !== 'pending') events.push(`payment.${payment.status}` as EventType);
+      return events;
+    });
+    return presentPayment(confirmed!.row);
   }
 
   private async afterFailedCreate(row: PaymentEntity, error: unknown): Promise<void> {
@@ -95,15 +107,6 @@ export class PaymentsService {
       return;
     }
     this.logger.warn(`payment ${row.id}: outcome at ${row.provider} unknown (${error.kind}); left pending for reconciliation`);
-  }
-
-  private applyProviderPayment(row: PaymentEntity, reported: ProviderPayment): void {
-    row.providerPaymentId = reported.providerPaymentId;
-    row.status = nextPaymentStatus(row.status, reported.status);
-    row.providerStatus = reported.providerStatus;
-    row.checkoutUrl = reported.checkoutUrl ?? row.checkoutUrl;
-    row.expiresAt = reported.expiresAt ? new Date(reported.expiresAt) : row.expiresAt;
-    row.updatedAt = new Date();
   }
 
   async get(principal: Principal, id: string): Promise<Payment> {
@@ -133,12 +136,13 @@ export class PaymentsService {
         currency: row.currency,
       });
     }
-    row.description = dto.description ?? row.description;
-    row.amount = dto.amount ?? row.amount;
-    row.metadata = dto.metadata ?? row.metadata;
-    row.updatedAt = new Date();
-    await this.payments.save(row);
-    return presentPayment(row);
+    const updated = await this.sync.changePayment(row.id, (payment) => {
+      payment.description = dto.description ?? payment.description;
+      payment.amount = dto.amount ?? payment.amount;
+      payment.metadata = dto.metadata ?? payment.metadata;
+      return ['payment.updated'];
+    });
+    return presentPayment(updated!.row);
   }
 
   async cancel(principal: Principal, id: string): Promise<Payment> {
@@ -147,11 +151,14 @@ export class PaymentsService {
     this.assertMutable(row, 'cancelled');
     const provider = requireCapability(this.providerOf(row), 'payments.cancel');
     await provider.cancelPayment(this.providerIdOf(row));
-    row.status = 'cancelled';
-    row.providerStatus = 'deleted';
-    row.updatedAt = new Date();
-    await this.payments.save(row);
-    return presentPayment(row);
+    const cancelled = await this.sync.changePayment(row.id, (payment) => {
+      // A webhook may have reported success meanwhile: money that moved is not undone by our cancel.
+      if (nextPaymentStatus(payment.status, 'cancelled') !== 'cancelled') return null;
+      payment.status = 'cancelled';
+      payment.providerStatus = 'deleted';
+      return ['payment.cancelled'];
+    });
+    return presentPayment(cancelled!.row);
   }
 
   async setArchived(principal: Principal, id: string, archived: boolean): Promise<Payment> {
@@ -165,10 +172,12 @@ export class PaymentsService {
     } else {
       await provider.unarchivePayment(this.providerIdOf(row));
     }
-    row.archived = archived;
-    row.updatedAt = new Date();
-    await this.payments.save(row);
-    return presentPayment(row);
+    const changed = await this.sync.changePayment(row.id, (payment) => {
+      if (payment.archived === archived) return null;
+      payment.archived = archived;
+      return [archived ? 'payment.archived' : 'payment.unarchived'];
+    });
+    return presentPayment(changed!.row);
   }
 
   async transactions(principal: Principal, id: string): Promise<{ data: Transaction[] }> {
@@ -183,18 +192,10 @@ export class PaymentsService {
   /** Re-reads the payment from its provider now and stores what changed. */
   async refresh(principal: Principal, id: string): Promise<Payment> {
     const row = await this.find(principal, id);
-    const provider = requireCapability(this.providerOf(row), 'payments.read');
-    let reported: ProviderPayment;
-    try {
-      reported = await provider.getPayment(this.providerIdOf(row));
-    } catch (error) {
-      // A payment cancelled through the gateway may be gone at the provider (FlexiQash deletes it): keep ours.
-      if (error instanceof ProviderError && error.kind === 'not_found' && row.status === 'cancelled') return presentPayment(row);
-      throw error;
-    }
-    this.applyProviderPayment(row, reported);
-    await this.payments.save(row);
-    return presentPayment(row);
+    requireCapability(this.providerOf(row), 'payments.read');
+    this.providerIdOf(row);
+    const refreshed = await this.sync.refreshPayment(row.id);
+    return presentPayment(refreshed ?? row);
   }
 
   private async find(principal: Principal, id: string): Promise<PaymentEntity> {

@@ -4,7 +4,6 @@ import { Principal, ownerFilter } from '@app/auth';
 import {
   Beneficiary,
   CapabilityError,
-  nextPayoutStatus,
   PaymentProvider,
   Payout,
   ProviderError,
@@ -15,8 +14,9 @@ import {
 } from '@app/payments';
 import { Page, PayoutEntity, PayoutRepository } from '@app/persistence';
 import { ProviderRegistry } from '@app/providers';
+import { EventType } from '@app/outbox';
+import { PaymentSyncService, presentPayout } from '@app/sync';
 import { RoutingService } from '../admin/routing.service';
-import { presentPayout } from '../payments/payment.presenter';
 import { CreatePayoutDto } from './dto/create-payout.dto';
 
 @Injectable()
@@ -27,6 +27,7 @@ export class PayoutsService {
     private readonly payouts: PayoutRepository,
     private readonly providers: ProviderRegistry,
     private readonly routing: RoutingService,
+    private readonly sync: PaymentSyncService,
   ) {}
 
   /**
@@ -71,6 +72,8 @@ export class PayoutsService {
       reference: dto.reference ?? null,
       description: dto.description ?? null,
       providerStateUnknown: true,
+      version: 0,
+      lastCheckedAt: null,
       createdAt: now,
       updatedAt: now,
     };
@@ -93,18 +96,17 @@ export class PayoutsService {
       else this.logger.warn(`payout ${row.id}: outcome at ${row.provider} unknown (${error.kind}); left pending for reconciliation`);
       throw error;
     }
-    this.apply(row, created);
-    row.providerStateUnknown = false;
-    await this.payouts.save(row);
-    return presentPayout(row);
-  }
-
-  private apply(row: PayoutEntity, reported: ProviderPayout): void {
-    row.providerPayoutId = reported.providerPayoutId;
-    row.status = nextPayoutStatus(row.status, reported.status);
-    row.providerStatus = reported.providerStatus;
-    row.destination = reported.destination ?? row.destination;
-    row.updatedAt = new Date();
+    const confirmed = await this.sync.changePayout(row.id, (payout) => {
+      payout.providerPayoutId = created.providerPayoutId;
+      payout.status = created.status;
+      payout.providerStatus = created.providerStatus;
+      payout.destination = created.destination ?? payout.destination;
+      payout.providerStateUnknown = false;
+      const events: EventType[] = ['payout.created'];
+      if (payout.status !== 'pending') events.push(`payout.${payout.status}` as EventType);
+      return events;
+    });
+    return presentPayout(confirmed!);
   }
 
   async get(principal: Principal, id: string): Promise<Payout> {
@@ -121,10 +123,8 @@ export class PayoutsService {
     if (!row.providerPayoutId) {
       throw ApiError.conflict('provider_state_unknown', 'The provider has not confirmed this payout yet; try again after it is reconciled');
     }
-    const provider = requireCapability(this.providers.get(row.provider), 'payouts.read');
-    this.apply(row, await provider.getPayout(row.providerPayoutId));
-    await this.payouts.save(row);
-    return presentPayout(row);
+    requireCapability(this.providers.get(row.provider), 'payouts.read');
+    return presentPayout((await this.sync.refreshPayout(row.id)) ?? row);
   }
 
   async beneficiaries(requested?: ProviderName): Promise<{ data: Beneficiary[] }> {

@@ -23,6 +23,9 @@ export class PaymentEntity {
   /** Set while a create's outcome at the provider is unknown (timeout, 5xx): reconciliation resolves it. */
   @Column('boolean', { name: 'provider_state_unknown', default: false }) providerStateUnknown: boolean;
   @Column('timestamptz', { name: 'expires_at', nullable: true }) expiresAt: Date | null;
+  /** Bumped on every change; an event's dedupe key includes it. */
+  @Column('integer', { default: 0 }) version: number;
+  @Column('timestamptz', { name: 'last_checked_at', nullable: true }) lastCheckedAt: Date | null;
   @Column('timestamptz', { name: 'created_at' }) createdAt: Date;
   @Column('timestamptz', { name: 'updated_at' }) updatedAt: Date;
 }

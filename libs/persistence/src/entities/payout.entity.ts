@@ -17,6 +17,9 @@ export class PayoutEntity {
   @Column('text', { nullable: true }) reference: string | null;
   @Column('text', { nullable: true }) description: string | null;
   @Column('boolean', { name: 'provider_state_unknown', default: false }) providerStateUnknown: boolean;
+  /** Bumped on every change; an event's dedupe key includes it. */
+  @Column('integer', { default: 0 }) version: number;
+  @Column('timestamptz', { name: 'last_checked_at', nullable: true }) lastCheckedAt: Date | null;
   @Column('timestamptz', { name: 'created_at' }) createdAt: Date;
   @Column('timestamptz', { name: 'updated_at' }) updatedAt: Date;
 }

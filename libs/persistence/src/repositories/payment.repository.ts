@@ -34,6 +34,10 @@ export class PaymentRepository {
     return this.repo().findOneBy(ownerId === null ? { id } : { id, ownerId });
   }
 
+  async findByProviderId(provider: ProviderName, providerPaymentId: string): Promise<PaymentEntity | null> {
+    return this.repo().findOneBy({ provider, providerPaymentId });
+  }
+
   async findById(id: string, manager?: EntityManager): Promise<PaymentEntity | null> {
     return this.repo(manager).findOneBy({ id });
   }
@@ -45,6 +49,22 @@ export class PaymentRepository {
 
   async save(payment: PaymentEntity, manager?: EntityManager): Promise<void> {
     await this.repo(manager).save(payment);
+  }
+
+  async markChecked(id: string): Promise<void> {
+    await this.repo().update({ id }, { lastCheckedAt: new Date() });
+  }
+
+  /** Pending payments not checked at their provider since `checkedBefore`, oldest first. */
+  async findStale(createdBefore: Date, checkedBefore: Date, limit: number): Promise<PaymentEntity[]> {
+    return this.repo()
+      .createQueryBuilder('p')
+      .where(`p.status = 'pending'`)
+      .andWhere('p.created_at < :createdBefore', { createdBefore })
+      .andWhere('(p.last_checked_at IS NULL OR p.last_checked_at < :checkedBefore)', { checkedBefore })
+      .orderBy('p.last_checked_at', 'ASC', 'NULLS FIRST')
+      .limit(limit)
+      .getMany();
   }
 
   async delete(id: string): Promise<void> {

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource } from 'typeorm';
+import { DataSource, EntityManager } from 'typeorm';
 import { PayoutEntity } from '../entities/payout.entity';
 import { decodeCursor, encodeCursor, Page } from './page';
 
@@ -16,8 +16,32 @@ export class PayoutRepository {
     await this.repo.insert(payout);
   }
 
-  async save(payout: PayoutEntity): Promise<void> {
-    await this.repo.save(payout);
+  async save(payout: PayoutEntity, manager?: EntityManager): Promise<void> {
+    await (manager ? manager.getRepository(PayoutEntity) : this.repo).save(payout);
+  }
+
+  async findById(id: string): Promise<PayoutEntity | null> {
+    return this.repo.findOneBy({ id });
+  }
+
+  async lockById(manager: EntityManager, id: string): Promise<PayoutEntity | null> {
+    return manager.getRepository(PayoutEntity).createQueryBuilder('p').setLock('pessimistic_write').where('p.id = :id', { id }).getOne();
+  }
+
+  async markChecked(id: string): Promise<void> {
+    await this.repo.update({ id }, { lastCheckedAt: new Date() });
+  }
+
+  async findStale(createdBefore: Date, checkedBefore: Date, limit: number): Promise<PayoutEntity[]> {
+    return this.repo
+      .createQueryBuilder('p')
+      .where(`p.status = 'pending'`)
+      .andWhere('p.provider_payout_id IS NOT NULL')
+      .andWhere('p.created_at < :createdBefore', { createdBefore })
+      .andWhere('(p.last_checked_at IS NULL OR p.last_checked_at < :checkedBefore)', { checkedBefore })
+      .orderBy('p.last_checked_at', 'ASC', 'NULLS FIRST')
+      .limit(limit)
+      .getMany();
   }
 
   async delete(id: string): Promise<void> {

@@ -1,0 +1,68 @@
+import { Inject, Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { Queue } from 'bullmq';
+import { DataSource } from 'typeorm';
+import { APP_CONFIG, AppConfig } from '@app/common';
+import { DELIVER_JOB, DELIVERY_QUEUE, DeliveryJobData, deliveryJobId, queuePrefix, WEBHOOK_BACKOFF } from './queue';
+
+/**
+ * Moves recorded deliveries from Postgres into the BullMQ queue. Postgres is the record: a delivery whose enqueue
+ * failed (Redis down) or whose job vanished (Redis restarted empty) is found again by the worker's sweep.
+ */
+@Injectable()
+export class DeliveryRelay implements OnApplicationShutdown {
+  private readonly logger = new Logger(DeliveryRelay.name);
+  readonly queue: Queue<DeliveryJobData>;
+
+  constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @InjectDataSource() private readonly dataSource: DataSource,
+  ) {
+    this.queue = new Queue<DeliveryJobData>(DELIVERY_QUEUE, {
+      prefix: queuePrefix(config.queuePrefix),
+      // Fail fast while Redis is down instead of queueing commands in memory: the sweep retries from Postgres.
+      connection: { url: config.redisUrl, enableOfflineQueue: false, maxRetriesPerRequest: 1 },
+    });
+    this.queue.on('error', (error) => this.logger.warn(`queue: ${error.message}`));
+  }
+
+  /** Adds the jobs (no-ops for ids already queued) and marks the deliveries enqueued. Never throws. */
+  async enqueue(refs: Array<DeliveryJobData & { delayMs?: number }>): Promise<number> {
+    if (refs.length === 0) return 0;
+    try {
+      await this.queue.addBulk(
+        refs.map((ref) => ({
+          name: DELIVER_JOB,
+          data: { eventId: ref.eventId, endpointId: ref.endpointId, generation: ref.generation },
+          opts: {
+            jobId: deliveryJobId(ref),
+            delay: Math.max(0, ref.delayMs ?? 0),
+            // Retries are counted in Postgres (webhook_deliveries.attempts); BullMQ's count only has to be high
+            // enough never to stop first. The worker ends a delivery itself after the schedule's last attempt.
+            attempts: this.config.webhooks.retryScheduleMs.length + 2,
+            backoff: { type: WEBHOOK_BACKOFF },
+            removeOnComplete: true,
+            removeOnFail: true,
+          },
+        })),
+      );
+    } catch (error) {
+      this.logger.warn(`could not enqueue ${refs.length} deliveries (${(error as Error).message}); the sweep will retry`);
+      return 0;
+    }
+    const values = refs.map((_, i) => `($${i * 3 + 1}, $${i * 3 + 2}, $${i * 3 + 3}::int)`).join(', ');
+    await this.dataSource
+      .query(
+        `UPDATE webhook_deliveries d SET enqueued_at = now()
+           FROM (VALUES ${values}) AS r(event_id, endpoint_id, generation)
+          WHERE d.event_id = r.event_id AND d.endpoint_id = r.endpoint_id AND d.generation = r.generation`,
+        refs.flatMap((ref) => [ref.eventId, ref.endpointId, ref.generation]),
+      )
+      .catch((error: Error) => this.logger.warn(`could not mark deliveries enqueued: ${error.message}`));
+    return refs.length;
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.queue.close().catch(() => undefined);
+  }
+}

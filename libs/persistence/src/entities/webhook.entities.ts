@@ -1,0 +1,70 @@
+import { Column, Entity, PrimaryColumn, PrimaryGeneratedColumn } from 'typeorm';
+
+@Entity('webhook_endpoints')
+export class WebhookEndpointEntity {
+  @PrimaryColumn('text') id: string;
+  @Column('text', { name: 'owner_id' }) ownerId: string;
+  @Column('text') url: string;
+  @Column('text', { array: true }) events: string[];
+  @Column('text', { nullable: true }) description: string | null;
+  /** The signing secret (`whsec_…`): needed in clear to sign, so it is shown once and never logged or listed. */
+  @Column('text') secret: string;
+  @Column('boolean') enabled: boolean;
+  @Column('text', { name: 'disabled_reason', nullable: true }) disabledReason: string | null;
+  @Column('timestamptz', { name: 'created_at' }) createdAt: Date;
+  @Column('timestamptz', { name: 'updated_at' }) updatedAt: Date;
+  @Column('timestamptz', { name: 'deleted_at', nullable: true }) deletedAt: Date | null;
+}
+
+@Entity('events')
+export class EventEntity {
+  @PrimaryColumn('text') id: string;
+  @Column('text', { name: 'owner_id' }) ownerId: string;
+  @Column('text') type: string;
+  @Column('text', { name: 'resource_id' }) resourceId: string;
+  /** `<resource id>:<version>:<type>`: the same change can never produce a second event. */
+  @Column('text', { name: 'dedupe_key' }) dedupeKey: string;
+  @Column('jsonb') data: Record<string, unknown>;
+  @Column('timestamptz', { name: 'created_at' }) createdAt: Date;
+}
+
+export type DeliveryStatus = 'pending' | 'succeeded' | 'failed';
+
+@Entity('webhook_deliveries')
+export class WebhookDeliveryEntity {
+  @PrimaryColumn('text', { name: 'event_id' }) eventId: string;
+  @PrimaryColumn('text', { name: 'endpoint_id' }) endpointId: string;
+  @Column('text') status: DeliveryStatus;
+  /** Bumped by a redelivery, so its queue job gets a new id while an old one may still be in Redis. */
+  @Column('integer') generation: number;
+  @Column('integer') attempts: number;
+  @Column('timestamptz', { name: 'next_attempt_at' }) nextAttemptAt: Date;
+  @Column('timestamptz', { name: 'enqueued_at', nullable: true }) enqueuedAt: Date | null;
+  @Column('integer', { name: 'last_response_status', nullable: true }) lastResponseStatus: number | null;
+  @Column('text', { name: 'last_error', nullable: true }) lastError: string | null;
+  @Column('timestamptz', { name: 'created_at' }) createdAt: Date;
+  @Column('timestamptz', { name: 'updated_at' }) updatedAt: Date;
+}
+
+@Entity('webhook_attempts')
+export class WebhookAttemptEntity {
+  @PrimaryGeneratedColumn({ type: 'bigint' }) id: string;
+  @Column('text', { name: 'event_id' }) eventId: string;
+  @Column('text', { name: 'endpoint_id' }) endpointId: string;
+  @Column('integer') attempt: number;
+  @Column('text') status: 'succeeded' | 'failed';
+  @Column('integer', { name: 'response_status', nullable: true }) responseStatus: number | null;
+  @Column('integer', { name: 'duration_ms' }) durationMs: number;
+  @Column('text', { nullable: true }) error: string | null;
+  @Column('timestamptz') at: Date;
+}
+
+@Entity('inbound_webhooks')
+export class InboundWebhookEntity {
+  @PrimaryGeneratedColumn({ type: 'bigint' }) id: string;
+  @Column('text') provider: string;
+  @Column('text', { name: 'dedupe_key' }) dedupeKey: string;
+  @Column('text', { name: 'payment_id', nullable: true }) paymentId: string | null;
+  @Column('text') outcome: string;
+  @Column('timestamptz', { name: 'received_at' }) receivedAt: Date;
+}

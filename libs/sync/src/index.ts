@@ -1,0 +1,3 @@
+export * from './payment.presenter';
+export * from './payment-sync.service';
+export * from './sync.module';
