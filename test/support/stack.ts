@@ -15,6 +15,8 @@ export interface Stack {
   api<T = any>(method: string, path: string, body?: unknown, key?: string, headers?: Record<string, string>): Promise<Answer<T>>;
   /** A service key with the given scopes (all but admin by default). */
   newKey(scopes?: string[]): Promise<string>;
+  /** Another gateway process on the same database, Redis and sandboxes (stopped by close()). */
+  startGateway(env?: Record<string, string>): Promise<{ url: string; process: AppProcess }>;
   close(): Promise<void>;
 }
 
@@ -52,6 +54,7 @@ export async function startStack(env: Record<string, string> = {}, sandboxOption
     await sandboxes.close();
     throw error;
   }
+  const extra: AppProcess[] = [];
   const api = <T = any>(method: string, path: string, body?: unknown, key: string = ADMIN_KEY, headers?: Record<string, string>) =>
     call<T>(url, method, path, { key, body, headers });
   return {
@@ -65,8 +68,15 @@ export async function startStack(env: Record<string, string> = {}, sandboxOption
       if (created.status !== 201) throw new Error(`could not create a key: ${created.status} ${created.text}`);
       return created.body.key as string;
     },
+    async startGateway(more = {}) {
+      const otherPort = await freePort();
+      const otherUrl = `http://127.0.0.1:${otherPort}`;
+      const process = await startApp('gateway', { ...fullEnv, PORT: String(otherPort), ...more }, async () => (await fetch(`${otherUrl}/health/live`)).ok);
+      extra.push(process);
+      return { url: otherUrl, process };
+    },
     async close() {
-      await gateway.stop();
+      await Promise.all([gateway, ...extra].map((p) => p.stop()));
       await sandboxes.close();
     },
   };

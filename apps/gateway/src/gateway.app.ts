@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { LogLevel } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
-import { AppConfig } from '@app/common';
+import { ApiError, AppConfig } from '@app/common';
 import { GatewayModule } from './gateway.module';
 import { AllExceptionsFilter } from './http/all-exceptions.filter';
 import { BodyShapePipe, createValidationPipe } from './http/validation';
@@ -30,6 +30,18 @@ export async function createGatewayApp(config: AppConfig, logLevels?: LogLevel[]
   const fastify = app.getHttpAdapter().getInstance();
   fastify.addHook('onRequest', async (request, reply) => {
     reply.header('X-Request-Id', String(request.id));
+  });
+  // JSON bodies must be valid UTF-8: a decoder that replaced bad bytes would store text the client never sent.
+  const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
+  const parseJson = fastify.getDefaultJsonParser('error', 'error');
+  app.useBodyParser('application/json', { bodyLimit: BODY_LIMIT_BYTES }, (request, body, done) => {
+    try {
+      strictUtf8.decode(body);
+    } catch {
+      done(new ApiError(400, 'invalid_request', 'invalid_utf8', 'The body is not valid UTF-8'), undefined);
+      return;
+    }
+    parseJson(request as Parameters<typeof parseJson>[0], body.toString('utf8'), done);
   });
   app.useGlobalFilters(new AllExceptionsFilter());
   app.useGlobalPipes(new BodyShapePipe(), createValidationPipe());

@@ -1,14 +1,18 @@
 import { DynamicModule, Global, Module } from '@nestjs/common';
+import { APP_INTERCEPTOR } from '@nestjs/core';
 import { APP_CONFIG, AppConfig } from '@app/common';
 import { AuthModule } from '@app/auth';
 import { PersistenceModule } from '@app/persistence';
 import { ProvidersModule } from '@app/providers';
 import { OutboxModule } from '@app/outbox';
 import { SyncModule } from '@app/sync';
+import { AdminProvidersController } from './admin/admin-providers.controller';
 import { RoutingController } from './admin/routing.controller';
 import { RoutingService } from './admin/routing.service';
 import { ApiKeysController } from './api-keys/api-keys.controller';
 import { HealthController } from './health/health.controller';
+import { IdempotencyInterceptor } from './http/idempotency.interceptor';
+import { RateLimitInterceptor } from './http/rate-limit.interceptor';
 import { RedisCloser, redisProvider } from './health/redis.provider';
 import { PaymentsController } from './payments/payments.controller';
 import { PaymentsService } from './payments/payments.service';
@@ -41,6 +45,7 @@ export class GatewayModule {
         ProvidersController,
         ApiKeysController,
         RoutingController,
+        AdminProvidersController,
         HealthController,
         InboundWebhooksController,
         WebhookEndpointsController,
@@ -54,6 +59,9 @@ export class GatewayModule {
         WebhookEndpointsService,
         redisProvider,
         RedisCloser,
+        // Order matters: a rate-limited request must not claim an idempotency key.
+        { provide: APP_INTERCEPTOR, useClass: RateLimitInterceptor },
+        { provide: APP_INTERCEPTOR, useClass: IdempotencyInterceptor },
       ],
     };
   }

@@ -26,6 +26,10 @@ export interface AppConfig {
   flexiqash: { baseUrl: string; apiToken: string; webhookSecret: string; currency: string };
   flashpay: { baseUrl: string; basePath: string; apiToken: string; currencies: string[]; checkoutUrlTemplate: string };
   providerTimeoutMs: number;
+  /** Requests per second allowed per API key, across all instances; 0 turns the limit off. */
+  rateLimitPerSecond: number;
+  /** Consecutive provider failures that open its circuit, and how long it stays open before a trial call. */
+  providerCircuit: { failureThreshold: number; openMs: number };
   webhooks: { retryScheduleMs: number[]; timeoutMs: number; allowPrivateUrls: boolean };
   worker: {
     /** Parallel deliveries per worker process. */
@@ -210,6 +214,11 @@ export function loadConfig(env: Env = process.env): AppConfig {
       checkoutUrlTemplate: str(env, 'FLASHPAY_CHECKOUT_URL_TEMPLATE', '{baseUrl}/checkout/{id}'),
     },
     providerTimeoutMs: int(env, 'PROVIDER_TIMEOUT_MS', 10_000, 1, 300_000),
+    rateLimitPerSecond: int(env, 'RATE_LIMIT_PER_SECOND', 1000, 0, 1_000_000),
+    providerCircuit: {
+      failureThreshold: int(env, 'PROVIDER_CIRCUIT_THRESHOLD', 5, 1, 1000),
+      openMs: int(env, 'PROVIDER_CIRCUIT_OPEN_MS', 10_000, 100, 3_600_000),
+    },
     webhooks: {
       retryScheduleMs: parseDurations('WEBHOOK_RETRY_SCHEDULE', str(env, 'WEBHOOK_RETRY_SCHEDULE', '5s,5m,30m,2h,5h,10h,10h')),
       timeoutMs: int(env, 'WEBHOOK_TIMEOUT_MS', 10_000, 1, 300_000),

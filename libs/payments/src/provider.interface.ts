@@ -71,6 +71,12 @@ export interface ProviderPayout {
   reference: string | null;
 }
 
+/** What operators see of a provider's recent behaviour (GET /admin/providers, readiness). */
+export interface ProviderHealthReport {
+  circuit: 'closed' | 'open' | 'half_open';
+  recent: { calls: number; errorRate: number; p50Ms: number | null; p95Ms: number | null };
+}
+
 export interface PaymentProvider {
   readonly name: ProviderName;
   readonly capabilities: ReadonlySet<Capability>;
@@ -78,6 +84,8 @@ export interface PaymentProvider {
   readonly currencies: readonly string[];
   /** False when the provider's credentials or base URL are missing. */
   readonly configured: boolean;
+  /** Circuit state and recent error rate and latency. */
+  health(): ProviderHealthReport;
 
   createPayment(input: CreateProviderPaymentInput): Promise<ProviderPayment>;
   getPayment(providerPaymentId: string): Promise<ProviderPayment>;

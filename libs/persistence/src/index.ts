@@ -8,3 +8,4 @@ export * from './repositories/payout.repository';
 export * from './repositories/api-key.repository';
 export * from './repositories/routing.repository';
 export * from './repositories/webhook.repository';
+export * from './repositories/idempotency.repository';

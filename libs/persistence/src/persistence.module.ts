@@ -7,8 +7,9 @@ import { PaymentRepository } from './repositories/payment.repository';
 import { PayoutRepository } from './repositories/payout.repository';
 import { RoutingRepository } from './repositories/routing.repository';
 import { WebhookRepository } from './repositories/webhook.repository';
+import { IdempotencyRepository } from './repositories/idempotency.repository';
 
-const REPOSITORIES = [ApiKeyRepository, PaymentRepository, PayoutRepository, RoutingRepository, WebhookRepository];
+const REPOSITORIES = [ApiKeyRepository, PaymentRepository, PayoutRepository, RoutingRepository, WebhookRepository, IdempotencyRepository];
 
 /** TypeORM over Postgres plus the repository classes services use; expects APP_CONFIG to be provided globally. */
 @Global()

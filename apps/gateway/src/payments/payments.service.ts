@@ -1,5 +1,5 @@
-import { Injectable, Logger } from '@nestjs/common';
-import { ApiError, isId, newId } from '@app/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { ApiError, ApiErrorType, APP_CONFIG, AppConfig, isId, newId } from '@app/common';
 import { Principal, ownerFilter } from '@app/auth';
 import {
   chooseProvider,
@@ -26,6 +26,7 @@ export class PaymentsService {
   private readonly logger = new Logger(PaymentsService.name);
 
   constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly payments: PaymentRepository,
     private readonly providers: ProviderRegistry,
     private readonly routing: RoutingService,
@@ -39,8 +40,8 @@ export class PaymentsService {
    */
   async create(principal: Principal, dto: CreatePaymentDto): Promise<Payment> {
     const { table } = await this.routing.current();
-    const { provider: name } = chooseProvider(table, dto.currency, dto.provider);
-    const provider = requireCapability(this.providers.get(name), 'payments.create');
+    const { provider: name, reason } = chooseProvider(table, dto.currency, dto.provider);
+    let provider = requireCapability(this.providers.get(name), 'payments.create');
     requireCurrency(provider, dto.currency);
 
     const now = new Date();
@@ -70,22 +71,33 @@ export class PaymentsService {
     await this.payments.insert(row);
 
     let created: ProviderPayment;
-    try {
-      created = await provider.createPayment({
-        gatewayPaymentId: row.id,
-        amount: row.amount,
-        currency: row.currency,
-        description: row.description,
-        reference: row.reference,
-        payer: row.payer,
-        payee: row.payee,
-        metadata: row.metadata,
-      });
-    } catch (error) {
-      await this.afterFailedCreate(row, error);
-      throw error;
+    for (;;) {
+      try {
+        created = await provider.createPayment({
+          gatewayPaymentId: row.id,
+          amount: row.amount,
+          currency: row.currency,
+          description: row.description,
+          reference: row.reference,
+          payer: row.payer,
+          payee: row.payee,
+          metadata: row.metadata,
+        });
+        break;
+      } catch (error) {
+        const next = reason === 'request' ? null : this.failoverTarget(provider, row.currency, error);
+        if (next) {
+          this.logger.warn(`payment ${row.id}: ${provider.name} certainly did not create it (${(error as Error).message}); failing over to ${next.name}`);
+          provider = next;
+          row.provider = next.name;
+          await this.payments.save(row);
+          continue;
+        }
+        throw await this.afterFailedCreate(row, error);
+      }
     }
     const confirmed = await this.sync.changePayment(row.id, (payment) => {
+      payment.provider = provider.name;
       payment.providerPaymentId = created.providerPaymentId;
       payment.status = nextPaymentStatus(payment.status, created.status);
       payment.providerStatus = created.providerStatus;
@@ -99,14 +111,39 @@ export class PaymentsService {
     return presentPayment(confirmed!.row);
   }
 
-  private async afterFailedCreate(row: PaymentEntity, error: unknown): Promise<void> {
+  /**
+   * PAYMENTS_FAILOVER applies to a payment the routing chose (not one whose provider the caller named), and only
+   * when the first provider certainly created nothing: connection refused or its circuit open. A timeout or a 5xx
+   * may have created a payment there, and a second one elsewhere could charge the payer twice.
+   */
+  private failoverTarget(from: PaymentProvider, currency: string, error: unknown): PaymentProvider | null {
+    if (!(error instanceof ProviderError) || !error.certainlyNotExecuted) return null;
+    const target = this.config.payments.failover[from.name];
+    if (!target) return null;
+    const candidate = this.providers.get(target);
+    if (!candidate.capabilities.has('payments.create') || !candidate.currencies.includes(currency)) return null;
+    return candidate;
+  }
+
+  /**
+   * What a failed create leaves behind. If the provider certainly did nothing, the row goes again. If the outcome
+   * is unknown, the row stays pending and flagged for reconciliation, and the answer names it so the caller can
+   * follow that payment instead of creating another.
+   */
+  private async afterFailedCreate(row: PaymentEntity, error: unknown): Promise<unknown> {
     const certainlyNothing =
       !(error instanceof ProviderError) || error.certainlyNotExecuted || error.kind === 'rejected' || error.kind === 'auth';
     if (certainlyNothing) {
       await this.payments.delete(row.id);
-      return;
+      return error;
     }
     this.logger.warn(`payment ${row.id}: outcome at ${row.provider} unknown (${error.kind}); left pending for reconciliation`);
+    const { status, type, code } = error.http;
+    return new ApiError(status, type as ApiErrorType, code, `${error.message}; the payment ${row.id} is pending until the gateway learns the outcome`, {
+      provider: error.provider,
+      providerStatus: error.providerStatus,
+      paymentId: row.id,
+    });
   }
 
   async get(principal: Principal, id: string): Promise<Payment> {

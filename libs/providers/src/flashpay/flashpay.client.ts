@@ -1,5 +1,6 @@
 import { ProviderError } from '@app/payments';
 import { HttpTransport, ProviderHttp, ProviderHttpMethod } from '../http/provider-http';
+import type { ProviderTelemetry } from '../http/provider-telemetry';
 import { FlashpayCreatePaymentRequest, FlashpayCreatePayoutRequest } from './flashpay.mapper';
 import { flashpayPaths, FlashpayPaths } from './flashpay.paths';
 
@@ -9,6 +10,7 @@ export interface FlashpayClientOptions {
   apiToken: string;
   timeoutMs: number;
   retryDelaysMs?: readonly number[];
+  telemetry?: ProviderTelemetry;
 }
 
 /** Flashpay's HTTP side: paths from flashpay.paths.ts, Bearer auth, JSON both ways. */
@@ -25,6 +27,7 @@ export class FlashpayClient {
         apiToken: options.apiToken,
         timeoutMs: options.timeoutMs,
         retryDelaysMs: options.retryDelaysMs,
+        telemetry: options.telemetry,
         headers: { Accept: 'application/json', 'Content-Type': 'application/json' },
       },
       transport,
@@ -33,40 +36,40 @@ export class FlashpayClient {
 
   /** POST {base}/payment. Never retried. */
   createPayment(body: FlashpayCreatePaymentRequest): Promise<unknown> {
-    return this.json('POST', this.paths.payments, body);
+    return this.json('createPayment', 'POST', this.paths.payments, body);
   }
 
   /** GET {base}/payment → {data: [...]} or a bare array. */
   listPayments(): Promise<unknown> {
-    return this.json('GET', this.paths.payments);
+    return this.json('listPayments', 'GET', this.paths.payments);
   }
 
   /** GET {base}/payment/{id} (the one documented call). */
   getPayment(id: string): Promise<unknown> {
-    return this.json('GET', this.paths.payment(id));
+    return this.json('getPayment', 'GET', this.paths.payment(id));
   }
 
   /** GET {base}/beneficiaries → {data: [...]} or a bare array. */
   listBeneficiaries(): Promise<unknown> {
-    return this.json('GET', this.paths.beneficiaries);
+    return this.json('listBeneficiaries', 'GET', this.paths.beneficiaries);
   }
 
   /** POST {base}/payout. Never retried. */
   createPayout(body: FlashpayCreatePayoutRequest): Promise<unknown> {
-    return this.json('POST', this.paths.payouts, body);
+    return this.json('createPayout', 'POST', this.paths.payouts, body);
   }
 
   /** GET {base}/payout/{id}. */
   getPayout(id: string): Promise<unknown> {
-    return this.json('GET', this.paths.payout(id));
+    return this.json('getPayout', 'GET', this.paths.payout(id));
   }
 
   close(): void {
     this.http.close();
   }
 
-  private async json(method: ProviderHttpMethod, path: string, body?: unknown): Promise<unknown> {
-    const response = await this.http.request({ method, path, body });
+  private async json(operation: string, method: ProviderHttpMethod, path: string, body?: unknown): Promise<unknown> {
+    const response = await this.http.request({ operation, method, path, body });
     if (response.body === null) {
       throw new ProviderError('flashpay', 'bad_response', `flashpay ${method} ${path} answered ${response.status} with an empty body`, response.status, false);
     }

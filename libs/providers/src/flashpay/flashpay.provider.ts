@@ -1,3 +1,4 @@
+import { ProviderTelemetry } from '../http/provider-telemetry';
 import type { AppConfig } from '@app/common';
 import {
   Beneficiary,
@@ -9,6 +10,7 @@ import {
   ProviderPayout,
   requireCurrency,
 } from '@app/payments';
+import type { ProviderHealthReport } from '@app/payments';
 import type { HttpTransport, ProviderOptions } from '../http/provider-http';
 import { consoleProviderLogger, ProviderLogger } from '../http/provider-logger';
 import { FlashpayClient } from './flashpay.client';
@@ -42,6 +44,7 @@ export class FlashpayProvider implements PaymentProvider {
   readonly capabilities = FLASHPAY_CAPABILITIES;
   readonly currencies: readonly string[];
   readonly configured: boolean;
+  readonly telemetry: ProviderTelemetry;
   private readonly client: FlashpayClient;
   private readonly statusWebhook: string;
   private readonly mapping: FlashpayMappingContext;
@@ -49,6 +52,7 @@ export class FlashpayProvider implements PaymentProvider {
 
   /** `http`: Nest's HttpService or an axios instance (default: a fresh axios instance). */
   constructor(config: AppConfig, http?: HttpTransport, options: ProviderOptions = {}) {
+    this.telemetry = options.telemetry ?? new ProviderTelemetry('flashpay', config.providerCircuit);
     this.logger = options.logger ?? consoleProviderLogger('FlashpayProvider');
     const { baseUrl, basePath, apiToken, currencies, checkoutUrlTemplate } = config.flashpay;
     this.currencies = [...currencies];
@@ -56,7 +60,7 @@ export class FlashpayProvider implements PaymentProvider {
     this.statusWebhook = `${config.publicBaseUrl}/webhooks/flashpay`;
     this.mapping = { checkoutUrlFor: (id) => flashpayCheckoutUrl(checkoutUrlTemplate, baseUrl, id), logger: this.logger };
     this.client = new FlashpayClient(
-      { baseUrl, basePath, apiToken, timeoutMs: config.providerTimeoutMs, retryDelaysMs: options.retryDelaysMs },
+      { baseUrl, basePath, apiToken, timeoutMs: config.providerTimeoutMs, retryDelaysMs: options.retryDelaysMs, telemetry: this.telemetry },
       http,
     );
   }
@@ -94,5 +98,9 @@ export class FlashpayProvider implements PaymentProvider {
 
   onModuleDestroy(): void {
     this.client.close();
+  }
+
+  health(): ProviderHealthReport {
+    return this.telemetry.health();
   }
 }

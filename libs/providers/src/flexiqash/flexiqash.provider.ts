@@ -1,3 +1,4 @@
+import { ProviderTelemetry } from '../http/provider-telemetry';
 import type { AppConfig } from '@app/common';
 import {
   Capability,
@@ -8,6 +9,7 @@ import {
   Transaction,
   UpdateProviderPaymentInput,
 } from '@app/payments';
+import type { ProviderHealthReport } from '@app/payments';
 import type { HttpTransport, ProviderOptions } from '../http/provider-http';
 import { consoleProviderLogger, ProviderLogger } from '../http/provider-logger';
 import { FlexiqashClient } from './flexiqash.client';
@@ -39,6 +41,7 @@ export class FlexiqashProvider implements PaymentProvider {
   readonly capabilities = FLEXIQASH_CAPABILITIES;
   readonly currencies: readonly string[];
   readonly configured: boolean;
+  readonly telemetry: ProviderTelemetry;
   private readonly client: FlexiqashClient;
   /** FLEXIQASH_CURRENCY: FlexiQash amounts carry no currency, they are the account's. */
   private readonly currency: string;
@@ -46,6 +49,7 @@ export class FlexiqashProvider implements PaymentProvider {
 
   /** `http`: Nest's HttpService or an axios instance (default: a fresh axios instance). */
   constructor(config: AppConfig, http?: HttpTransport, options: ProviderOptions = {}) {
+    this.telemetry = options.telemetry ?? new ProviderTelemetry('flexiqash', config.providerCircuit);
     this.logger = options.logger ?? consoleProviderLogger('FlexiqashProvider');
     this.currency = config.flexiqash.currency;
     this.currencies = [config.flexiqash.currency];
@@ -56,6 +60,7 @@ export class FlexiqashProvider implements PaymentProvider {
         apiToken: config.flexiqash.apiToken,
         timeoutMs: config.providerTimeoutMs,
         retryDelaysMs: options.retryDelaysMs,
+        telemetry: this.telemetry,
       },
       http,
     );
@@ -117,5 +122,9 @@ export class FlexiqashProvider implements PaymentProvider {
 
   onModuleDestroy(): void {
     this.client.close();
+  }
+
+  health(): ProviderHealthReport {
+    return this.telemetry.health();
   }
 }

@@ -4,6 +4,7 @@ import type { HttpService } from '@nestjs/axios';
 import axios, { AxiosInstance, AxiosResponse } from 'axios';
 import { ProviderError, ProviderErrorKind, ProviderName } from '@app/payments';
 import type { ProviderLogger } from './provider-logger';
+import type { ProviderTelemetry } from './provider-telemetry';
 
 export type ProviderHttpMethod = 'GET' | 'POST' | 'PATCH' | 'DELETE';
 
@@ -17,6 +18,8 @@ export interface ProviderHttpOptions {
   headers?: Record<string, string>;
   /** Waits before each retry of a GET; its length is the number of retries. */
   retryDelaysMs?: readonly number[];
+  /** Circuit breaker and call statistics; without it every call goes out. */
+  telemetry?: ProviderTelemetry;
 }
 
 /** Nest's HttpService (what ProvidersModule passes) or a bare axios instance. */
@@ -28,6 +31,8 @@ export interface ProviderOptions {
   retryDelaysMs?: readonly number[];
   /** Where unknown provider statuses are reported; ProvidersModule passes a Nest Logger. */
   logger?: ProviderLogger;
+  /** Circuit breaker and call statistics (ProvidersModule makes one per provider). */
+  telemetry?: ProviderTelemetry;
 }
 
 export interface ProviderHttpRequest {
@@ -35,6 +40,8 @@ export interface ProviderHttpRequest {
   /** Path below baseUrl, ids already encoded. */
   path: string;
   body?: unknown;
+  /** A low-cardinality name for metrics (`createPayment`); defaults to the method. */
+  operation?: string;
 }
 
 /** What a 2xx answer carried: the parsed JSON, or null for an empty body. */
@@ -95,11 +102,34 @@ export class ProviderHttp {
     const retries = request.method === 'GET' ? this.retryDelaysMs : [];
     for (let attempt = 0; ; attempt += 1) {
       try {
-        return await this.once(request);
+        return await this.observed(request);
       } catch (error) {
         if (!(error instanceof ProviderError) || !error.retryable || attempt >= retries.length) throw error;
         await sleep(retries[attempt]);
       }
+    }
+  }
+
+  /**
+   * One call through the circuit breaker, timed and recorded. An open circuit refuses the call before anything
+   * is sent, so it is reported as `unreachable`: certainly not executed, which is what allows failover.
+   */
+  private async observed(request: ProviderHttpRequest): Promise<ProviderHttpResponse> {
+    const telemetry = this.options.telemetry;
+    const operation = request.operation ?? request.method;
+    if (!telemetry) return this.once(request);
+    if (!telemetry.breaker.tryAcquire()) {
+      telemetry.record(operation, 'circuit_open', 0);
+      throw new ProviderError(this.options.provider, 'unreachable', `${this.options.provider} circuit is open: not called`, null, false);
+    }
+    const started = performance.now();
+    try {
+      const response = await this.once(request);
+      telemetry.record(operation, 'ok', performance.now() - started);
+      return response;
+    } catch (error) {
+      telemetry.record(operation, error instanceof ProviderError ? error.kind : 'server', performance.now() - started);
+      throw error;
     }
   }
 
