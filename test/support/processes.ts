@@ -24,9 +24,14 @@ export interface AppProcess {
 
 /**
  * Starts a built app (`dist/apps/<app>/main.js`) as its own process, the way it runs in production, and waits
- * until `ready()` resolves true.
+ * until `ready(output so far)` resolves true.
  */
-export async function startApp(app: 'gateway' | 'worker', env: Record<string, string>, ready: () => Promise<boolean>, timeoutMs = 20_000): Promise<AppProcess> {
+export async function startApp(
+  app: 'gateway' | 'worker',
+  env: Record<string, string>,
+  ready: (output: string) => Promise<boolean>,
+  timeoutMs = 20_000,
+): Promise<AppProcess> {
   const child = spawn(process.execPath, [path.join(ROOT, 'dist/apps', app, 'main.js')], {
     env: { PATH: process.env.PATH ?? '', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -50,9 +55,14 @@ export async function startApp(app: 'gateway' | 'worker', env: Record<string, st
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (child.exitCode !== null) throw new Error(`${app} exited with ${child.exitCode}:\n${output}`);
-    if (await ready().catch(() => false)) return handle;
+    if (await ready(output).catch(() => false)) return handle;
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
   await handle.stop('SIGKILL');
   throw new Error(`${app} did not become ready within ${timeoutMs} ms:\n${output}`);
+}
+
+/** Starts the built worker and waits for its "worker started" line (logged once its queue worker is connected). */
+export function startWorker(env: Record<string, string>, timeoutMs?: number): Promise<AppProcess> {
+  return startApp('worker', env, async (output) => output.includes('worker started'), timeoutMs);
 }

@@ -1,7 +1,15 @@
 import { DynamicModule, Global, Module } from '@nestjs/common';
 import { APP_CONFIG, AppConfig } from '@app/common';
+import { OutboxModule } from '@app/outbox';
 import { PersistenceModule } from '@app/persistence';
 import { ProvidersModule } from '@app/providers';
+import { SyncModule } from '@app/sync';
+import { DeliverySweep } from './delivery/delivery-sweep';
+import { DeliveryProcessor } from './delivery/delivery.processor';
+import { DeliveryRepository } from './delivery/delivery.repository';
+import { WebhookClient } from './delivery/webhook.client';
+import { Reconciler } from './reconcile/reconciler';
+import { RedisLock } from './redis-lock';
 
 @Global()
 @Module({})
@@ -12,12 +20,16 @@ class WorkerConfigModule {
 }
 
 /**
- * The worker loads the same libraries as the gateway and differs only in what it starts: queue processors, the
- * outbox relay and reconciliation. Until the webhook fan-out lands it only holds its connections open.
+ * The worker loads the same libraries as the gateway and differs only in what it starts: the webhook delivery
+ * processor, the sweep that re-enqueues deliveries Redis lost, and reconciliation of pending payments and payouts.
  */
 @Module({})
 export class WorkerModule {
   static forRoot(config: AppConfig): DynamicModule {
-    return { module: WorkerModule, imports: [WorkerConfigModule.with(config), PersistenceModule.forRoot(), ProvidersModule] };
+    return {
+      module: WorkerModule,
+      imports: [WorkerConfigModule.with(config), PersistenceModule.forRoot(), ProvidersModule, OutboxModule, SyncModule],
+      providers: [RedisLock, WebhookClient, DeliveryRepository, DeliveryProcessor, DeliverySweep, Reconciler],
+    };
   }
 }

@@ -1,0 +1,104 @@
+import { Inject, Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
+import { APP_CONFIG, AppConfig } from '@app/common';
+import { PaymentRepository, PayoutRepository } from '@app/persistence';
+import { PaymentSyncService } from '@app/sync';
+import { RedisLock } from '../redis-lock';
+
+const BATCH = 100;
+const LOCK = 'reconcile';
+
+/**
+ * Re-reads pending payments and payouts from their providers when no notification moved them for a while, and
+ * expires payments past their expiry. Changes go through PaymentSyncService, so they emit the same events as
+ * provider webhooks. A Redis lease keeps two workers off the same batch; should both run anyway (lease expired,
+ * Redis down), status changes are row-locked and idempotent, so nothing happens twice.
+ */
+@Injectable()
+export class Reconciler implements OnApplicationBootstrap, OnModuleDestroy {
+  private readonly logger = new Logger(Reconciler.name);
+  private timer: NodeJS.Timeout | null = null;
+  private running: Promise<void> | null = null;
+  private stopped = false;
+
+  constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly payments: PaymentRepository,
+    private readonly payouts: PayoutRepository,
+    private readonly sync: PaymentSyncService,
+    private readonly lock: RedisLock,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    this.schedule();
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+    await this.running;
+  }
+
+  private schedule(): void {
+    if (this.stopped) return;
+    this.timer = setTimeout(() => {
+      this.running = this.tick()
+        .catch((error: Error) => this.logger.warn(`reconciliation failed (${error.message}); trying again next tick`))
+        .finally(() => {
+          this.running = null;
+          this.schedule();
+        });
+    }, this.config.worker.reconcileIntervalMs);
+    this.timer.unref();
+  }
+
+  private async tick(): Promise<void> {
+    const ttlMs = Math.max(60_000, 2 * this.config.worker.reconcileIntervalMs);
+    let token: string | null;
+    try {
+      token = await this.lock.acquire(LOCK, ttlMs);
+      if (token === null) return; // another worker is on it
+    } catch (error) {
+      // Without Redis there is no lease, but reconciliation needs only Postgres and the providers: run anyway.
+      this.logger.warn(`reconciling without a lease (${(error as Error).message})`);
+      token = null;
+    }
+    try {
+      await this.reconcile(new Date());
+    } finally {
+      if (token) await this.lock.release(LOCK, token);
+    }
+  }
+
+  async reconcile(now: Date): Promise<{ payments: number; payouts: number }> {
+    const cutoff = new Date(now.getTime() - this.config.worker.reconcileAfterMs);
+    let payments = 0;
+    let payouts = 0;
+    for (const payment of await this.payments.findStale(cutoff, cutoff, BATCH)) {
+      if (this.stopped) break;
+      try {
+        if (payment.expiresAt && payment.expiresAt <= now) await this.sync.expirePayment(payment.id, now);
+        else await this.sync.refreshPayment(payment.id);
+        payments++;
+      } catch (error) {
+        this.logger.warn(`payment ${payment.id}: could not reconcile (${(error as Error).message})`);
+      } finally {
+        // Also after a failure: the oldest-checked come first, so a payment its provider keeps failing on (or one
+        // without a provider id) would otherwise head every batch and, a hundred of them, starve the rest.
+        await this.payments.markChecked(payment.id).catch(() => undefined);
+      }
+    }
+    for (const payout of await this.payouts.findStale(cutoff, cutoff, BATCH)) {
+      if (this.stopped) break;
+      try {
+        await this.sync.refreshPayout(payout.id);
+        payouts++;
+      } catch (error) {
+        this.logger.warn(`payout ${payout.id}: could not reconcile (${(error as Error).message})`);
+      } finally {
+        await this.payouts.markChecked(payout.id).catch(() => undefined);
+      }
+    }
+    if (payments || payouts) this.logger.log(`reconciled ${payments} payments and ${payouts} payouts`);
+    return { payments, payouts };
+  }
+}

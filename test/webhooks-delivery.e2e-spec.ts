@@ -1,0 +1,448 @@
+import { ChildProcess, execSync, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { Redis } from 'ioredis';
+import { Client } from 'pg';
+import { newWebhookSecret } from '../libs/outbox/src/signature';
+import { AppProcess, freePort, startWorker } from './support/processes';
+import { Receiver } from './support/receiver';
+import { startStack, Stack } from './support/stack';
+
+// The built worker on real Postgres and Redis, delivering to local receivers. Deliveries are seeded straight into
+// Postgres with enqueued_at null, the state a gateway leaves them in when Redis was down at commit: the worker's
+// sweep has to find and enqueue them, which is also the path that recovers from a flushed Redis.
+
+const DATABASE_URL = process.env.TEST_DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/payments_test';
+const REDIS_URL = process.env.TEST_REDIS_URL || 'redis://127.0.0.1:6379';
+const SCHEDULE = [200, 400, 600];
+// Endpoints belong to an owner nobody else uses, so events other test files emit through the gateway never fan
+// out to them.
+const OWNER = `own_whtest_${process.pid}`;
+
+const workerEnv = (overrides: Record<string, string> = {}): Record<string, string> => ({
+  NODE_ENV: 'test',
+  DATABASE_URL,
+  REDIS_URL,
+  QUEUE_PREFIX: `paygw-test-wh-${process.pid}`,
+  WEBHOOK_RETRY_SCHEDULE: SCHEDULE.map((ms) => `${ms}ms`).join(','),
+  WEBHOOK_TIMEOUT_MS: '2000',
+  WEBHOOK_ALLOW_PRIVATE_URLS: 'true',
+  WORKER_CONCURRENCY: '20',
+  OUTBOX_SWEEP_INTERVAL_MS: '200',
+  OUTBOX_SWEEP_GRACE_MS: '500',
+  // Reconciliation is not under test here; keep it from calling providers for other files' payments.
+  RECONCILE_INTERVAL_MS: '3600000',
+  ...overrides,
+});
+
+let db: Client;
+const receivers: Receiver[] = [];
+const workers: AppProcess[] = [];
+
+async function receiver(secret: string): Promise<Receiver> {
+  const started = await Receiver.start(secret);
+  receivers.push(started);
+  return started;
+}
+
+async function worker(overrides: Record<string, string> = {}): Promise<AppProcess> {
+  const started = await startWorker(workerEnv(overrides));
+  workers.push(started);
+  return started;
+}
+
+async function stopWorkers(): Promise<void> {
+  await Promise.all(workers.splice(0).map((running) => running.stop()));
+}
+
+const tag = () => randomBytes(5).toString('hex');
+
+async function endpoint(url: string, secret = newWebhookSecret()): Promise<{ id: string; secret: string }> {
+  const id = `we_test${tag()}`;
+  await db.query(
+    `INSERT INTO webhook_endpoints (id, owner_id, url, events, secret, enabled, created_at, updated_at)
+     VALUES ($1, $2, $3, ARRAY['*'], $4, true, now(), now())`,
+    [id, OWNER, url, secret],
+  );
+  return { id, secret };
+}
+
+/** `count` events, each with a pending delivery to every endpoint given, none enqueued yet. */
+async function seed(count: number, endpointIds: string[]): Promise<string[]> {
+  const prefix = `evt_test${tag()}_`;
+  const { rows } = await db.query<{ id: string }>(
+    `INSERT INTO events (id, owner_id, type, resource_id, dedupe_key, data, created_at)
+     SELECT $1 || lpad(g::text, 5, '0'), $2, 'payment.succeeded', 'pay_' || $1 || g, $1 || g || ':1:payment.succeeded',
+            jsonb_build_object('object', 'payment', 'amount', 12399, 'n', g), now()
+       FROM generate_series(1, $3::int) g
+     RETURNING id`,
+    [prefix, OWNER, count],
+  );
+  await db.query(
+    `INSERT INTO webhook_deliveries (event_id, endpoint_id, status, generation, attempts, next_attempt_at, created_at, updated_at)
+     SELECT ev.id, ep, 'pending', 0, 0, now(), now(), now() FROM events ev CROSS JOIN unnest($2::text[]) ep WHERE ev.id LIKE $1 || '%'`,
+    [prefix, endpointIds],
+  );
+  return rows.map((row) => row.id).sort();
+}
+
+async function delivery(eventId: string, endpointId: string) {
+  const { rows } = await db.query(`SELECT * FROM webhook_deliveries WHERE event_id = $1 AND endpoint_id = $2`, [eventId, endpointId]);
+  return rows[0];
+}
+
+async function attempts(eventId: string, endpointId: string) {
+  const { rows } = await db.query(`SELECT * FROM webhook_attempts WHERE event_id = $1 AND endpoint_id = $2 ORDER BY attempt`, [eventId, endpointId]);
+  return rows;
+}
+
+async function until<T>(what: string, read: () => Promise<T>, done: (value: T) => boolean, timeoutMs = 10_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await read();
+    if (done(value)) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}: ${JSON.stringify(value)}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+const settled = (eventId: string, endpointId: string) =>
+  until(`delivery ${eventId} to settle`, () => delivery(eventId, endpointId), (row) => row?.status !== 'pending');
+
+const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+beforeAll(async () => {
+  db = new Client({ connectionString: DATABASE_URL });
+  await db.connect();
+});
+
+afterAll(async () => {
+  await stopWorkers();
+  // Leave nothing for another file's worker to sweep.
+  await db?.query(`UPDATE webhook_endpoints SET enabled = false, disabled_reason = 'test finished' WHERE owner_id = $1`, [OWNER]);
+  await db?.end();
+  await Promise.all(receivers.map((running) => running.close()));
+});
+
+describe('webhook delivery by the worker', () => {
+  beforeAll(async () => {
+    await worker();
+  });
+  afterAll(stopWorkers);
+
+  it('retries on the schedule and succeeds after two failures, signed the Standard Webhooks way', async () => {
+    const secret = newWebhookSecret();
+    const rx = (await receiver(secret)).failNext(2, { status: 500 });
+    const ep = await endpoint(`${rx.url}/hooks`, secret);
+    const [eventId] = await seed(1, [ep.id]);
+
+    const row = await settled(eventId, ep.id);
+    expect(row).toMatchObject({ status: 'succeeded', attempts: 3, last_response_status: 200, last_error: null });
+    expect(rx.received.map((request) => request.answered)).toEqual([500, 500, 200]);
+    for (const request of rx.received) {
+      expect(request.verifyError).toBeNull();
+      expect(request.method).toBe('POST');
+      expect(request.path).toBe('/hooks');
+      expect(request.headers['webhook-id']).toBe(eventId);
+      expect(request.headers['content-type']).toBe('application/json');
+    }
+    expect(rx.received[2].payload).toEqual({
+      id: eventId,
+      type: 'payment.succeeded',
+      timestamp: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/),
+      data: { object: 'payment', amount: 12399, n: 1 },
+    });
+    const gaps = [rx.received[1].at - rx.received[0].at, rx.received[2].at - rx.received[1].at];
+    expect(gaps[0]).toBeGreaterThanOrEqual(0.8 * SCHEDULE[0]);
+    expect(gaps[1]).toBeGreaterThanOrEqual(0.8 * SCHEDULE[1]);
+    expect(gaps[0]).toBeLessThan(1.2 * SCHEDULE[0] + 500);
+    expect(gaps[1]).toBeLessThan(1.2 * SCHEDULE[1] + 500);
+
+    const recorded = await attempts(eventId, ep.id);
+    expect(recorded.map((a) => [a.attempt, a.status, a.response_status])).toEqual([
+      [1, 'failed', 500],
+      [2, 'failed', 500],
+      [3, 'succeeded', 200],
+    ]);
+    expect(recorded[0].error).toBe('responded 500');
+    expect(recorded.every((a) => a.duration_ms >= 0)).toBe(true);
+  });
+
+  it('marks a delivery failed after the last scheduled attempt and stops', async () => {
+    const secret = newWebhookSecret();
+    const rx = (await receiver(secret)).always({ status: 500 });
+    const ep = await endpoint(rx.url, secret);
+    const [eventId] = await seed(1, [ep.id]);
+
+    const row = await settled(eventId, ep.id);
+    expect(row).toMatchObject({ status: 'failed', attempts: SCHEDULE.length + 1, last_response_status: 500 });
+    await pause(SCHEDULE[SCHEDULE.length - 1] + 500);
+    expect(rx.received).toHaveLength(SCHEDULE.length + 1);
+    expect((await attempts(eventId, ep.id)).map((a) => a.status)).toEqual(['failed', 'failed', 'failed', 'failed']);
+  });
+
+  it('disables the endpoint on 410 Gone after one attempt', async () => {
+    const secret = newWebhookSecret();
+    const rx = (await receiver(secret)).always({ status: 410 });
+    const ep = await endpoint(rx.url, secret);
+    const [eventId] = await seed(1, [ep.id]);
+
+    expect(await settled(eventId, ep.id)).toMatchObject({ status: 'failed', attempts: 1, last_response_status: 410 });
+    const { rows } = await db.query(`SELECT enabled, disabled_reason FROM webhook_endpoints WHERE id = $1`, [ep.id]);
+    expect(rows[0].enabled).toBe(false);
+    expect(rows[0].disabled_reason).toContain('410');
+    await pause(SCHEDULE[0] + 400);
+    expect(rx.received).toHaveLength(1);
+  });
+
+  it('waits at least Retry-After after a 429', async () => {
+    const secret = newWebhookSecret();
+    const rx = (await receiver(secret)).failNext(1, { status: 429, headers: { 'retry-after': '1' } });
+    const ep = await endpoint(rx.url, secret);
+    const [eventId] = await seed(1, [ep.id]);
+
+    expect(await settled(eventId, ep.id)).toMatchObject({ status: 'succeeded', attempts: 2 });
+    expect(rx.received[1].at - rx.received[0].at).toBeGreaterThanOrEqual(950);
+    expect((await attempts(eventId, ep.id))[0]).toMatchObject({ status: 'failed', response_status: 429 });
+  });
+
+  it('treats a redirect as a failure and does not follow it', async () => {
+    const secret = newWebhookSecret();
+    const rx = await receiver(secret);
+    rx.failNext(1, { status: 302, headers: { location: `${rx.url}/elsewhere` } });
+    const ep = await endpoint(`${rx.url}/hooks`, secret);
+    const [eventId] = await seed(1, [ep.id]);
+
+    expect(await settled(eventId, ep.id)).toMatchObject({ status: 'succeeded', attempts: 2 });
+    expect(rx.received.map((request) => request.path)).toEqual(['/hooks', '/hooks']);
+    expect((await attempts(eventId, ep.id))[0]).toMatchObject({ status: 'failed', response_status: 302, error: 'redirect (302) not followed' });
+  });
+
+  it('delivers every event once to every endpoint although Redis is flushed mid-burst', async () => {
+    const secrets = [newWebhookSecret(), newWebhookSecret()];
+    const rxs = [await receiver(secrets[0]), await receiver(secrets[1])];
+    const eps = [await endpoint(rxs[0].url, secrets[0]), await endpoint(rxs[1].url, secrets[1])];
+    const eventIds = await seed(300, eps.map((ep) => ep.id));
+    const redis = new Redis(REDIS_URL);
+    let logBeforeFlush: number;
+    try {
+      await rxs[0].waitFor('the burst to start', () => rxs[0].received.length + rxs[1].received.length >= 100);
+      logBeforeFlush = workers[0].output().length;
+      await redis.flushall();
+    } finally {
+      redis.disconnect();
+    }
+    const flushedAfter = rxs[0].received.length + rxs[1].received.length;
+
+    for (const rx of rxs) await rx.waitFor('every event', () => rx.uniqueIds().size === eventIds.length, 20_000);
+    const byStatus = () =>
+      db
+        .query(`SELECT status, count(*)::int AS n FROM webhook_deliveries WHERE endpoint_id = ANY($1) GROUP BY status`, [eps.map((ep) => ep.id)])
+        .then((result) => result.rows);
+    // The last responses may still be being recorded.
+    expect(await until('every delivery recorded', byStatus, (rows) => rows.length === 1)).toEqual([{ status: 'succeeded', n: 600 }]);
+    for (const rx of rxs) {
+      expect([...rx.uniqueIds()].sort()).toEqual(eventIds);
+      expect(rx.received.every((request) => request.verifyError === null)).toBe(true);
+    }
+    const duplicates = rxs[0].received.length + rxs[1].received.length - 600;
+    // Exactly once is the normal case; a duplicate needs a job lost while its attempt was in flight on another
+    // worker. Only one worker runs here, and it drops a re-added job whose first copy it is still sending.
+    if (duplicates > 0) process.stdout.write(`flush test: ${duplicates} duplicate deliveries (flushed after ${flushedAfter})\n`);
+    expect(flushedAfter).toBeLessThan(600);
+    // The jobs Redis lost came back through the sweep.
+    expect(workers[0].output().slice(logBeforeFlush)).toMatch(/handed \d+ pending deliveries to the queue/);
+    expect(duplicates).toBe(0);
+  }, 40_000);
+});
+
+/** A Redis of the test's own, so it can be killed and restarted without disturbing anything else. */
+async function privateRedis(port: number): Promise<ChildProcess> {
+  const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
+  const client = new Redis({ port, lazyConnect: true, retryStrategy: () => null, maxRetriesPerRequest: 0 });
+  client.on('error', () => undefined);
+  try {
+    await until('redis-server to answer', () => client.connect().then(() => client.ping(), () => 'no'), (answer) => answer === 'PONG', 5_000);
+  } finally {
+    client.disconnect();
+  }
+  return child;
+}
+
+const haveRedisServer = (() => {
+  try {
+    execSync('command -v redis-server', { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+})();
+
+(haveRedisServer ? describe : describe.skip)('Redis down mid-burst', () => {
+  let redis: ChildProcess | undefined;
+  afterAll(async () => {
+    await stopWorkers();
+    redis?.kill('SIGKILL');
+  });
+
+  it('delivers everything once Redis is back, although it came back empty', async () => {
+    const port = await freePort();
+    redis = await privateRedis(port);
+    const secret = newWebhookSecret();
+    const rx = (await receiver(secret)).always({ status: 200, delayMs: 10 });
+    const ep = await endpoint(rx.url, secret);
+    const eventIds = await seed(200, [ep.id]);
+    await worker({ REDIS_URL: `redis://127.0.0.1:${port}`, WORKER_CONCURRENCY: '5' });
+
+    await rx.waitFor('the burst to start', () => rx.received.length >= 40);
+    redis.kill('SIGKILL');
+    await pause(1_000);
+    const duringOutage = rx.received.length;
+    redis = await privateRedis(port);
+
+    await rx.waitFor('every event', () => rx.uniqueIds().size === eventIds.length, 20_000);
+    expect(duringOutage).toBeLessThan(200);
+    expect([...rx.uniqueIds()].sort()).toEqual(eventIds);
+    const succeeded = () =>
+      db
+        .query(`SELECT count(*)::int AS n FROM webhook_deliveries WHERE endpoint_id = $1 AND status = 'succeeded'`, [ep.id])
+        .then((result) => result.rows[0].n as number);
+    expect(await until('every delivery recorded', succeeded, (n) => n === 200)).toBe(200);
+    const duplicates = rx.received.length - 200;
+    if (duplicates > 0) process.stdout.write(`redis restart test: ${duplicates} duplicate deliveries\n`);
+    expect(duplicates).toBe(0);
+  }, 40_000);
+});
+
+describe('private addresses', () => {
+  afterAll(stopWorkers);
+
+  it('are refused at delivery time when WEBHOOK_ALLOW_PRIVATE_URLS=false, by IP and by name', async () => {
+    await worker({ WEBHOOK_ALLOW_PRIVATE_URLS: 'false' });
+    const secret = newWebhookSecret();
+    const rx = await receiver(secret);
+    const port = new URL(rx.url).port;
+    const byIp = await endpoint(rx.url, secret);
+    const byName = await endpoint(`http://localhost:${port}/`, secret);
+    const [eventId] = await seed(1, [byIp.id, byName.id]);
+
+    for (const ep of [byIp, byName]) {
+      const [first] = await until(`an attempt to ${ep.id}`, () => attempts(eventId, ep.id), (rows) => rows.length > 0);
+      expect(first).toMatchObject({ attempt: 1, status: 'failed', response_status: null });
+      expect(first.error).toContain('private');
+    }
+    expect((await attempts(eventId, byIp.id))[0].error).toBe('refused: 127.0.0.1 is a private address');
+    expect((await attempts(eventId, byName.id))[0].error).toBe('refused: localhost resolves only to private addresses');
+    await stopWorkers();
+    expect(rx.received).toHaveLength(0);
+    await db.query(`UPDATE webhook_endpoints SET enabled = false WHERE id = ANY($1)`, [[byIp.id, byName.id]]);
+  });
+});
+
+describe('several workers', () => {
+  afterAll(stopWorkers);
+
+  it('share 500 deliveries without sending any twice', async () => {
+    const secret = newWebhookSecret();
+    const rx = await receiver(secret);
+    const ep = await endpoint(rx.url, secret);
+    const eventIds = await seed(500, [ep.id]);
+    const [a, b] = await Promise.all([worker(), worker()]);
+
+    await rx.waitFor('500 deliveries', () => rx.uniqueIds().size === 500, 20_000);
+    await pause(300);
+    expect(rx.received).toHaveLength(500);
+    expect([...rx.uniqueIds()].sort()).toEqual(eventIds);
+    const sent = (output: string) => output.split('\n').filter((line) => line.includes(`endpoint ${ep.id} attempt 1/4: status 200`)).length;
+    const [byA, byB] = [sent(a.output()), sent(b.output())];
+    process.stdout.write(`two workers: ${byA} + ${byB} deliveries\n`);
+    expect(byA + byB).toBe(500);
+  });
+});
+
+describe('shutdown', () => {
+  afterAll(stopWorkers);
+
+  it('on SIGTERM finishes the deliveries in flight, records them, and exits 0', async () => {
+    const secret = newWebhookSecret();
+    const rx = (await receiver(secret)).always({ status: 200, delayMs: 400 });
+    const ep = await endpoint(rx.url, secret);
+    const eventIds = await seed(60, [ep.id]);
+    const running = await worker({ WORKER_CONCURRENCY: '10' });
+
+    await rx.waitFor('deliveries in flight', () => rx.received.length >= 5);
+    const signalled = Date.now();
+    const code = await running.stop('SIGTERM');
+    const tookMs = Date.now() - signalled;
+    workers.splice(workers.indexOf(running), 1);
+    expect(code).toBe(0);
+    expect(tookMs).toBeLessThan(5_000);
+
+    // Every request the receiver saw is recorded, as an attempt and on its delivery; nothing is half-written.
+    const sent = rx.received.length;
+    expect(sent).toBeGreaterThanOrEqual(5);
+    expect(sent).toBeLessThan(60);
+    const { rows } = await db.query(
+      `SELECT d.status, d.attempts, (SELECT count(*)::int FROM webhook_attempts a WHERE a.event_id = d.event_id AND a.endpoint_id = d.endpoint_id) AS recorded
+         FROM webhook_deliveries d WHERE d.endpoint_id = $1`,
+      [ep.id],
+    );
+    expect(rows.filter((row) => row.status === 'succeeded')).toHaveLength(sent);
+    expect(rows.filter((row) => row.status === 'pending')).toHaveLength(60 - sent);
+    expect(rows.every((row) => row.attempts === row.recorded && row.attempts === (row.status === 'succeeded' ? 1 : 0))).toBe(true);
+
+    // The rest is delivered by the next worker, none twice.
+    rx.always({ status: 200 });
+    await worker();
+    await rx.waitFor('the rest', () => rx.uniqueIds().size === 60, 15_000);
+    await pause(200);
+    expect(rx.received).toHaveLength(60);
+    expect([...rx.uniqueIds()].sort()).toEqual(eventIds);
+  });
+});
+
+describe('reconciliation', () => {
+  let stack: Stack | undefined;
+  afterAll(async () => {
+    await stopWorkers();
+    await stack?.close();
+  });
+
+  it('notices a payment paid while no notification got through, and emits and delivers payment.succeeded', async () => {
+    stack = await startStack();
+    const key = await stack.newKey();
+    const created = await stack.api('POST', '/v1/payments', { amount: 12399, currency: 'USD', description: 'Membership' }, key);
+    expect(created.status).toBe(201);
+    const payment = created.body;
+    // With the gateway down, the provider's notification of the payment goes nowhere.
+    await stack.gateway.stop();
+    expect((await fetch(payment.checkoutUrl.replace(/\/request$/, '/pay'), { method: 'POST' })).status).toBe(200);
+
+    // The admin's endpoints receive every owner's events.
+    const secret = newWebhookSecret();
+    const rx = await receiver(secret);
+    const id = `we_test${tag()}`;
+    await db.query(
+      `INSERT INTO webhook_endpoints (id, owner_id, url, events, secret, enabled, created_at, updated_at)
+       VALUES ($1, 'admin', $2, ARRAY['payment.succeeded'], $3, true, now(), now())`,
+      [id, rx.url, secret],
+    );
+    try {
+      await worker({
+        FLEXIQASH_BASE_URL: stack.env.FLEXIQASH_BASE_URL,
+        FLASHPAY_BASE_URL: stack.env.FLASHPAY_BASE_URL,
+        RECONCILE_INTERVAL_MS: '200',
+        RECONCILE_AFTER_MS: '0',
+      });
+      const ours = () => rx.received.filter((request) => (request.payload as { data?: { id?: string } } | null)?.data?.id === payment.id);
+      await rx.waitFor('payment.succeeded for the payment', () => ours().length > 0, 15_000);
+      expect(ours()).toHaveLength(1);
+      expect(ours()[0].payload).toMatchObject({ type: 'payment.succeeded', data: { id: payment.id, status: 'succeeded' } });
+      const { rows } = await db.query(`SELECT status, version, last_checked_at FROM payments WHERE id = $1`, [payment.id]);
+      expect(rows[0]).toMatchObject({ status: 'succeeded' });
+      expect(rows[0].last_checked_at).not.toBeNull();
+      expect(workers[0].output()).toMatch(/reconciled [1-9]\d* payments/);
+    } finally {
+      await db.query(`UPDATE webhook_endpoints SET enabled = false WHERE id = $1`, [id]);
+    }
+  });
+});
