@@ -9,6 +9,7 @@ export type ApiErrorType =
   | 'provider_error'
   | 'provider_unavailable'
   | 'provider_timeout'
+  | 'unavailable'
   | 'internal';
 
 export interface FieldProblem {

@@ -22,6 +22,8 @@ export interface AppConfig {
     defaultProvider: ProviderName;
     currencyRoutes: Record<string, ProviderName>;
     failover: Partial<Record<ProviderName, ProviderName>>;
+    /** A create with an unknown outcome that the provider still does not show after this long is failed. */
+    unknownOutcomeFailAfterMs: number;
   };
   flexiqash: { baseUrl: string; apiToken: string; webhookSecret: string; currency: string };
   flashpay: { baseUrl: string; basePath: string; apiToken: string; currencies: string[]; checkoutUrlTemplate: string };
@@ -199,6 +201,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
       defaultProvider: provider('PAYMENTS_DEFAULT_PROVIDER', str(env, 'PAYMENTS_DEFAULT_PROVIDER', 'flexiqash')),
       currencyRoutes,
       failover,
+      unknownOutcomeFailAfterMs: int(env, 'PAYMENTS_UNKNOWN_FAIL_AFTER_MS', 15 * 60_000, 0, 7 * 86_400_000),
     },
     flexiqash: {
       baseUrl: url(env, 'FLEXIQASH_BASE_URL', 'http://127.0.0.1:4010', ['http:', 'https:']),

@@ -46,7 +46,7 @@ const PROVIDERS: Provider[] = [
  *
  * A provider declared only in the importing module is not visible inside this one, hence the two forms.
  * Timeouts, keep-alive agents and redirects are set per request by the clients, so the plain HttpModule is enough.
- * Each provider closes its idle sockets in onModuleDestroy.
+ * Each provider closes its idle sockets in onApplicationShutdown, after the HTTP server stopped.
  */
 @Module({
   imports: [HttpModule],

@@ -1,4 +1,5 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
+import { APP_CONFIG, AppConfig } from '@app/common';
 import {
   nextPaymentStatus,
   nextPayoutStatus,
@@ -31,6 +32,7 @@ export type SyncOutcome = 'changed' | 'unchanged' | 'not_found';
 @Injectable()
 export class PaymentSyncService {
   constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly outbox: OutboxService,
     private readonly payments: PaymentRepository,
     private readonly payouts: PayoutRepository,
@@ -81,7 +83,8 @@ export class PaymentSyncService {
   /** Re-reads a payment from its provider and applies it. */
   async refreshPayment(id: string): Promise<PaymentEntity | null> {
     const row = await this.payments.findById(id);
-    if (!row || !row.providerPaymentId) return row;
+    if (!row) return null;
+    if (!row.providerPaymentId) return row.providerStateUnknown ? this.resolveUnknownPayment(row) : row;
     const provider = requireCapability(this.providers.get(row.provider), 'payments.read');
     let reported: ProviderPayment;
     try {
@@ -92,6 +95,41 @@ export class PaymentSyncService {
       throw error;
     }
     return this.applyProviderPayment(id, reported);
+  }
+
+  /**
+   * A create whose outcome was unknown (timeout, 5xx, reset) left a pending row without a provider id. The
+   * provider holds our id as its reference (FlexiQash `payee.reference`, Flashpay `reference`), so listing and
+   * matching finds the payment if it was made: it is adopted. If it is still not there once the bounded wait
+   * (PAYMENTS_UNKNOWN_FAIL_AFTER_MS) has passed, the provider never made it, and the payment fails.
+   */
+  async resolveUnknownPayment(row: PaymentEntity, now = new Date()): Promise<PaymentEntity | null> {
+    // A create still in flight must not be judged: wait out at least one provider timeout.
+    if (now.getTime() - row.createdAt.getTime() < this.config.providerTimeoutMs + 1000) return row;
+    const provider = requireCapability(this.providers.get(row.provider), 'payments.list');
+    const found = (await provider.listPayments()).find((payment) => payment.reference === row.id);
+    if (found) {
+      await this.changePayment(row.id, (payment) => {
+        if (payment.providerPaymentId) return null;
+        payment.providerPaymentId = found.providerPaymentId;
+        payment.checkoutUrl = found.checkoutUrl;
+        payment.providerStateUnknown = false;
+        return ['payment.created'];
+      });
+      return this.refreshPayment(row.id);
+    }
+    if (now.getTime() - row.createdAt.getTime() < this.config.payments.unknownOutcomeFailAfterMs) {
+      await this.payments.markChecked(row.id);
+      return row;
+    }
+    const result = await this.changePayment(row.id, (payment) => {
+      if (payment.providerPaymentId || payment.status !== 'pending') return null;
+      payment.status = 'failed';
+      payment.providerStatus = 'not_created';
+      payment.providerStateUnknown = false;
+      return ['payment.failed'];
+    });
+    return result?.row ?? null;
   }
 
   /** A pending payment past its expiry becomes `expired` (Flashpay payment requests carry `expiresAt`). */

@@ -47,6 +47,9 @@ export function renderError(error: unknown, requestId: string): RenderedError {
   if (error instanceof MoneyError) {
     return envelope(422, 'invalid_request', 'invalid_amount', error.message, [{ field: 'amount', message: error.message }]);
   }
+  if (isDependencyDown(error)) {
+    return envelope(503, 'unavailable', 'dependency_unavailable', 'A backing service is unavailable; retry shortly', undefined, { 'Retry-After': '1' });
+  }
   const known = error as { code?: string; cause?: { code?: string }; statusCode?: number; status?: number; getStatus?: () => number };
   // Nest wraps fastify's parser errors in an HttpException whose cause carries fastify's code.
   const fastifyCode = known.code ?? known.cause?.code;
@@ -62,4 +65,22 @@ export function renderError(error: unknown, requestId: string): RenderedError {
     return envelope(status, 'invalid_request', 'invalid_request', 'The request is not valid');
   }
   return envelope(500, 'internal', 'internal_error', 'Something went wrong on our side; the request id helps us find it', undefined, {}, true);
+}
+
+/**
+ * Postgres or Redis not answering (restart, failover, network) is an outage, not a bug: 503 with Retry-After, so
+ * callers retry instead of reporting an internal error. Postgres SQLSTATE class 08 is "connection exception",
+ * 57P0x "operator intervention" (shutdown, starting up).
+ */
+function isDependencyDown(error: unknown): boolean {
+  const seen = new Set<unknown>();
+  let current: unknown = error;
+  while (current && typeof current === 'object' && !seen.has(current)) {
+    seen.add(current);
+    const { code, message, driverError, cause } = current as { code?: unknown; message?: unknown; driverError?: unknown; cause?: unknown };
+    if (typeof code === 'string' && (/^08/.test(code) || /^57P0/.test(code) || ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE'].includes(code))) return true;
+    if (typeof message === 'string' && /Connection terminated|Connection is closed|connect ECONNREFUSED|timeout exceeded when trying to connect|Stream isn't writeable/i.test(message)) return true;
+    current = driverError ?? cause;
+  }
+  return false;
 }

@@ -58,7 +58,7 @@ describe('FlashpayProvider against a strict fake of the document and the README 
     await fake.start();
   });
   afterAll(async () => {
-    made.forEach((p) => p.onModuleDestroy());
+    made.forEach((p) => p.onApplicationShutdown());
     await fake.stop();
     expect(errors.length).toBeGreaterThan(5);
     for (const error of errors) expect(String((error as Error).message)).not.toContain(FLASHPAY_TEST_TOKEN);

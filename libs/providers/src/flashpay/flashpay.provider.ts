@@ -96,7 +96,8 @@ export class FlashpayProvider implements PaymentProvider {
     return fromFlashpayPayout(await this.client.getPayout(providerPayoutId), this.logger);
   }
 
-  onModuleDestroy(): void {
+  // After the HTTP server has closed (Nest runs shutdown hooks after it), so in-flight calls keep their sockets.
+  onApplicationShutdown(): void {
     this.client.close();
   }
 

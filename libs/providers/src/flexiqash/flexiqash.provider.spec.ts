@@ -58,7 +58,7 @@ describe('FlexiqashProvider against a strict fake of the document', () => {
     await fake.start();
   });
   afterAll(async () => {
-    made.forEach((p) => p.onModuleDestroy());
+    made.forEach((p) => p.onApplicationShutdown());
     await fake.stop();
     // Whatever failed in this file, no message may carry the token.
     expect(errors.length).toBeGreaterThan(5);

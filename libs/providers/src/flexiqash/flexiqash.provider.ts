@@ -120,7 +120,8 @@ export class FlexiqashProvider implements PaymentProvider {
     return fromFlexiqashTransactions(await this.client.listTransactions(providerPaymentId), currency, this.logger);
   }
 
-  onModuleDestroy(): void {
+  // After the HTTP server has closed (Nest runs shutdown hooks after it), so in-flight calls keep their sockets.
+  onApplicationShutdown(): void {
     this.client.close();
   }
 
