@@ -32,7 +32,7 @@ export class Receiver {
   readonly received: ReceivedWebhook[] = [];
   private readonly plan: Reply[] = [];
   private fallback: Reply = { status: 200 };
-  private readonly webhook: Webhook;
+  private webhook: Webhook;
   private readonly sockets = new Set<import('node:net').Socket>();
 
   private constructor(
@@ -54,6 +54,12 @@ export class Receiver {
       socket.once('close', () => receiver.sockets.delete(socket));
     });
     return receiver;
+  }
+
+  /** Verifies with another secret from now on (an endpoint created through the API after the receiver started). */
+  useSecret(secret: string): this {
+    this.webhook = new Webhook(secret);
+    return this;
   }
 
   /** The next `count` requests get `reply`; after them, the default (200 unless `always` changed it). */

@@ -5,6 +5,8 @@ import type { WebhookSender } from './webhook-sender';
 
 export interface FaultSettings {
   latencyMs: number;
+  /** Delays the answer after the call was carried out: the provider acted, but the caller may give up waiting. */
+  responseDelayMs: number;
   failNext: number;
   failStatus: number;
   hang: boolean;
@@ -16,7 +18,7 @@ interface RequestRecord {
   at: string;
 }
 
-const NO_FAULTS: FaultSettings = { latencyMs: 0, failNext: 0, failStatus: 500, hang: false };
+const NO_FAULTS: FaultSettings = { latencyMs: 0, responseDelayMs: 0, failNext: 0, failStatus: 500, hang: false };
 const REQUEST_LOG_LIMIT = 1000;
 const MAX_LATENCY_MS = 600_000;
 
@@ -58,6 +60,13 @@ export class FaultInjector {
     return undefined;
   };
 
+  /** onSend: holds an answer whose work is already done (responseDelayMs). */
+  readonly sendHook = async (): Promise<void> => {
+    if (this.settings.responseDelayMs > 0) {
+      await sleep(this.settings.responseDelayMs, undefined, { signal: this.shutdownSignal.signal }).catch(() => undefined);
+    }
+  };
+
   /** Returns a problem to report, or null once the settings are merged in. */
   update(body: unknown): string | null {
     if (!isPlainObject(body)) return 'body must be a JSON object';
@@ -67,6 +76,10 @@ export class FaultInjector {
         case 'latencyMs':
           if (typeof value !== 'number' || !(value >= 0 && value <= MAX_LATENCY_MS)) return `latencyMs must be a number from 0 to ${MAX_LATENCY_MS}`;
           next.latencyMs = value;
+          break;
+        case 'responseDelayMs':
+          if (typeof value !== 'number' || !(value >= 0 && value <= MAX_LATENCY_MS)) return `responseDelayMs must be a number from 0 to ${MAX_LATENCY_MS}`;
+          next.responseDelayMs = value;
           break;
         case 'failNext':
           if (!Number.isSafeInteger(value) || (value as number) < 0) return 'failNext must be a whole number';

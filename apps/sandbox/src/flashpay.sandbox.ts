@@ -86,6 +86,7 @@ export function buildFlashpaySandbox(options: Partial<FlashpaySandboxOptions> = 
   void app.register(
     async (api) => {
       api.addHook('onRequest', faults.hook);
+      api.addHook('onSend', faults.sendHook);
       api.addHook('onRequest', requireBearer(settings.apiToken, { message: 'Unauthorized' }));
 
       api.post('/payment', async (request, reply) => {

@@ -65,6 +65,7 @@ export function buildFlexiqashSandbox(options: Partial<FlexiqashSandboxOptions> 
   void app.register(
     async (api) => {
       api.addHook('onRequest', faults.hook);
+      api.addHook('onSend', faults.sendHook);
       api.addHook('onRequest', requireBearer(settings.apiToken, { message: 'Unauthenticated.' }));
 
       api.get('/payments', async () => [...payments.values()].map((stored) => stored.payment));
