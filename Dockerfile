@@ -1,16 +1,31 @@
-# One image for every app; the command picks which (gateway, worker or sandbox).
+# One image for every app; the command picks which (gateway, worker or sandbox):
+#   node dist/apps/gateway/main.js [migrate] | node dist/apps/worker/main.js | node dist/apps/sandbox/main.js
+# Node 20.19 or later: the bundles load the ESM-only NestJS 12 packages with require().
+
+# Build: every dependency (the Nest CLI and webpack are dev dependencies), then the three bundles.
 FROM node:20-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
-COPY . .
-RUN npm run build && npm prune --omit=dev
+COPY tsconfig.json tsconfig.build.json nest-cli.json ./
+COPY apps ./apps
+COPY libs ./libs
+RUN npm run build
 
-FROM node:20-bookworm-slim
-ENV NODE_ENV=production
+# Production dependencies only, installed from the lock file (cached until package*.json change).
+FROM node:20-bookworm-slim AS deps
 WORKDIR /app
-COPY --from=build /app/node_modules ./node_modules
+COPY package.json package-lock.json ./
+RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
+
+# Runtime: bundles plus production node_modules (webpack leaves packages external; the OpenAPI UI and the queue
+# dashboard serve their assets from node_modules at run time), as the unprivileged node user.
+FROM node:20-bookworm-slim
+ENV NODE_ENV=production PORT=3000
+WORKDIR /app
+COPY --from=deps /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
 COPY package.json ./
 USER node
+EXPOSE 3000
 CMD ["node", "dist/apps/gateway/main.js"]

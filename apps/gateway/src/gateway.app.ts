@@ -2,35 +2,72 @@ import { randomUUID } from 'node:crypto';
 import { LogLevel } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
-import { ApiError, AppConfig } from '@app/common';
+import { LogController } from 'fastify';
+import { Logger, PinoLogger } from 'nestjs-pino';
+import { ApiError, AppConfig, configuredSecrets, createLogger, PinoNestLogger, sanitizeUrl } from '@app/common';
+import { DeliveryRelay } from '@app/outbox';
 import { GatewayModule } from './gateway.module';
 import { AllExceptionsFilter } from './http/all-exceptions.filter';
 import { BodyShapePipe, createValidationPipe } from './http/validation';
+import { MetricsService } from './ops/metrics.service';
+import { setupOpenApi } from './ops/openapi';
+import { mountQueueDashboard } from './ops/queue-dashboard';
+import { RouteCatalog } from './ops/route-catalog';
 
 export const BODY_LIMIT_BYTES = 64 * 1024;
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
 /** Builds the gateway's HTTP application; main.ts and the end-to-end tests both start it through here. */
 export async function createGatewayApp(config: AppConfig, logLevels?: LogLevel[] | false): Promise<NestFastifyApplication> {
+  const logger = createLogger('gateway', configuredSecrets(config));
   const adapter = new FastifyAdapter({
     bodyLimit: BODY_LIMIT_BYTES,
+    // Fastify's request logger is a child of this one bound to `requestId` (fastify's request.id, which honours
+    // X-Request-Id). Its own per-request lines are off: the onResponse hook below writes one line per request.
+    loggerInstance: logger,
+    logController: new LogController({ disableRequestLogging: true, requestIdLogLabel: 'requestId' }),
     // A caller's X-Request-Id is kept when it is sane, so one id follows a request across services.
     genReqId: (req: { headers: Record<string, string | string[] | undefined> }) => {
       const given = req.headers['x-request-id'];
       return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
     },
+    // While closing: new requests get 503, idle keep-alive sockets are closed, requests in flight finish.
     return503OnClosing: true,
+    forceCloseConnections: 'idle',
   });
-  const app = await NestFactory.create<NestFastifyApplication>(GatewayModule.forRoot(config), adapter, {
-    logger: logLevels ?? ['log', 'warn', 'error'],
+  const routes = new RouteCatalog();
+  routes.attach(adapter.getInstance());
+  const app = await NestFactory.create<NestFastifyApplication>(GatewayModule.forRoot(config, { logger, routes }), adapter, {
+    // JSON lines from the first one on; once the app exists, nestjs-pino's logger (request-aware) takes over.
+    logger: logLevels ?? new PinoNestLogger(logger),
     abortOnError: false,
     // Inbound provider webhooks are verified over the exact bytes received.
     rawBody: true,
   });
+  if (logLevels === undefined) app.useLogger(app.get(Logger));
   const fastify = app.getHttpAdapter().getInstance();
   fastify.addHook('onRequest', async (request, reply) => {
     reply.header('X-Request-Id', String(request.id));
   });
+  // Whatever Nest logs while handling a request carries its requestId. Bound here, after the body is read: a
+  // context bound earlier (nestjs-pino's middleware) is lost across the wait for the body's bytes.
+  const requestScope = await app.resolve(PinoLogger);
+  fastify.addHook('preHandler', (request, _reply, done) => {
+    requestScope.runInContext(() => done(), { bindings: { requestId: request.id } });
+  });
+  const metrics = app.get(MetricsService);
+  fastify.addHook('onResponse', async (request, reply) => {
+    const route = request.routeOptions?.url;
+    metrics.observeHttp(request.method, route, reply.statusCode, reply.elapsedTime);
+    // One line per request; bodies and headers are never logged. Health probes only at debug level.
+    const level = reply.statusCode >= 500 ? 'error' : route?.startsWith('/health/') && reply.statusCode < 400 ? 'debug' : 'info';
+    request.log[level](
+      { method: request.method, route: route ?? null, url: sanitizeUrl(request.url), status: reply.statusCode, durationMs: Math.round(reply.elapsedTime * 10) / 10 },
+      'request completed',
+    );
+  });
+  mountQueueDashboard(fastify, app.get(DeliveryRelay).queue, config);
+  setupOpenApi(app);
   // JSON bodies must be valid UTF-8: a decoder that replaced bad bytes would store text the client never sent.
   const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
   const parseJson = fastify.getDefaultJsonParser('error', 'error');
@@ -45,6 +82,5 @@ export async function createGatewayApp(config: AppConfig, logLevels?: LogLevel[]
   });
   app.useGlobalFilters(new AllExceptionsFilter());
   app.useGlobalPipes(new BodyShapePipe(), createValidationPipe());
-  app.enableShutdownHooks();
   return app;
 }

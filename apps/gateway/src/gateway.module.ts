@@ -1,5 +1,8 @@
 import { DynamicModule, Global, Module } from '@nestjs/common';
 import { APP_INTERCEPTOR } from '@nestjs/core';
+import { TerminusModule } from '@nestjs/terminus';
+import { LoggerModule } from 'nestjs-pino';
+import type { Logger as PinoLogger } from 'pino';
 import { APP_CONFIG, AppConfig } from '@app/common';
 import { AuthModule } from '@app/auth';
 import { PersistenceModule } from '@app/persistence';
@@ -11,9 +14,15 @@ import { RoutingController } from './admin/routing.controller';
 import { RoutingService } from './admin/routing.service';
 import { ApiKeysController } from './api-keys/api-keys.controller';
 import { HealthController } from './health/health.controller';
+import { ProviderReachability } from './health/provider-reachability';
+import { RedisHealthIndicator } from './health/redis.health';
 import { IdempotencyInterceptor } from './http/idempotency.interceptor';
 import { RateLimitInterceptor } from './http/rate-limit.interceptor';
 import { RedisCloser, redisProvider } from './health/redis.provider';
+import { MetricsController } from './ops/metrics.controller';
+import { MetricsService } from './ops/metrics.service';
+import { ROUTE_CATALOG, RouteCatalog } from './ops/route-catalog';
+import { RoutesController } from './ops/routes.controller';
 import { PaymentsController } from './payments/payments.controller';
 import { PaymentsService } from './payments/payments.service';
 import { BeneficiariesController, PayoutsController } from './payouts/payouts.controller';
@@ -32,12 +41,29 @@ class ConfigHolderModule {
   }
 }
 
+export interface GatewayRuntime {
+  /** The process's pino logger: Nest's logs and each request's log line go through it. */
+  logger: PinoLogger;
+  /** Filled by fastify's onRoute hook as routes are registered. */
+  routes: RouteCatalog;
+}
+
 @Module({})
 export class GatewayModule {
-  static forRoot(config: AppConfig): DynamicModule {
+  static forRoot(config: AppConfig, runtime: GatewayRuntime): DynamicModule {
     return {
       module: GatewayModule,
-      imports: [ConfigHolderModule.with(config), PersistenceModule.forRoot(), ProvidersModule, OutboxModule, SyncModule, AuthModule],
+      imports: [
+        ConfigHolderModule.with(config),
+        // Nest's logger over the process's pino logger; useExisting: fastify, not pino-http, logs the requests.
+        LoggerModule.forRoot({ pinoHttp: { logger: runtime.logger }, useExisting: true }),
+        TerminusModule.forRoot({ errorLogStyle: 'json' }),
+        PersistenceModule.forRoot(),
+        ProvidersModule,
+        OutboxModule,
+        SyncModule,
+        AuthModule,
+      ],
       controllers: [
         PaymentsController,
         PayoutsController,
@@ -50,6 +76,8 @@ export class GatewayModule {
         InboundWebhooksController,
         WebhookEndpointsController,
         EventsController,
+        MetricsController,
+        RoutesController,
       ],
       providers: [
         PaymentsService,
@@ -59,6 +87,10 @@ export class GatewayModule {
         WebhookEndpointsService,
         redisProvider,
         RedisCloser,
+        RedisHealthIndicator,
+        ProviderReachability,
+        MetricsService,
+        { provide: ROUTE_CATALOG, useValue: runtime.routes },
         // Order matters: a rate-limited request must not claim an idempotency key.
         { provide: APP_INTERCEPTOR, useClass: RateLimitInterceptor },
         { provide: APP_INTERCEPTOR, useClass: IdempotencyInterceptor },

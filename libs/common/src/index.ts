@@ -2,3 +2,4 @@ export * from './config';
 export * from './ids';
 export * from './api-error';
 export * from './webhook-url';
+export * from './logging';

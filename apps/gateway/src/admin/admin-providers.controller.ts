@@ -1,9 +1,14 @@
 import { Controller, Get } from '@nestjs/common';
+import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { RequireScopes } from '@app/auth';
 import { ProviderRegistry } from '@app/providers';
+import { ApiKeyAuth } from '../http/openapi/api-errors.decorator';
+import { AdminProviderListSchema } from '../http/openapi/admin.schema';
 import { RoutingService } from './routing.service';
 
 /** Operators' view of each provider: what it can do, whether it is configured, its circuit, errors and latency. */
+@ApiTags('operations')
+@ApiKeyAuth()
 @Controller('admin/providers')
 @RequireScopes('admin')
 export class AdminProvidersController {
@@ -13,6 +18,8 @@ export class AdminProvidersController {
   ) {}
 
   @Get()
+  @ApiOperation({ summary: 'Per provider: capabilities, configured, circuit state, recent error rate and latency (admin)' })
+  @ApiOkResponse({ type: AdminProviderListSchema })
   async list() {
     const { table } = await this.routing.current();
     return {

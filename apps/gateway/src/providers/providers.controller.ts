@@ -1,7 +1,12 @@
 import { Controller, Get } from '@nestjs/common';
+import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ProviderRegistry } from '@app/providers';
 import { RoutingService } from '../admin/routing.service';
+import { ApiKeyAuth } from '../http/openapi/api-errors.decorator';
+import { ProviderInfoSchema } from '../http/openapi/admin.schema';
 
+@ApiTags('providers')
+@ApiKeyAuth()
 @Controller('v1/providers')
 export class ProvidersController {
   constructor(
@@ -11,6 +16,8 @@ export class ProvidersController {
 
   /** Any valid key may ask which providers exist and what they can do. */
   @Get()
+  @ApiOperation({ summary: 'Which providers exist, what they can do, and which is the default (any key)' })
+  @ApiOkResponse({ type: [ProviderInfoSchema] })
   async list() {
     const { table } = await this.routing.current();
     return this.providers.all().map((provider) => ({

@@ -1,0 +1,29 @@
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { BEARER } from '../http/openapi/api-errors.decorator';
+import { ErrorEnvelopeSchema } from '../http/openapi/error.schema';
+
+export const DOCS_PATH = 'docs';
+
+/**
+ * The OpenAPI 3 document of every controller route, served at /docs-json with its UI at /docs (both public: the
+ * document holds no secrets, and callers need it before they have a key). Registered before the app listens.
+ */
+export function setupOpenApi(app: NestFastifyApplication): void {
+  const config = new DocumentBuilder()
+    .setTitle('Payments gateway')
+    .setDescription(
+      'One API over FlexiQash and Flashpay. Amounts are integer minor units. Every error is ' +
+        '`{"error": {"type", "code", "message", "details"?}, "requestId"}` and every answer carries `X-Request-Id`. ' +
+        'The queue dashboard is at /admin/queues (admin key).',
+    )
+    .setVersion('1')
+    .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'An API key: `Authorization: Bearer <key>`' }, BEARER)
+    .build();
+  const document = SwaggerModule.createDocument(app, config, { extraModels: [ErrorEnvelopeSchema] });
+  SwaggerModule.setup(DOCS_PATH, app, document, {
+    jsonDocumentUrl: `${DOCS_PATH}-json`,
+    raw: ['json'],
+    customSiteTitle: 'Payments gateway API',
+  });
+}

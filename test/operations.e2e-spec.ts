@@ -1,0 +1,271 @@
+import { spawnSync } from 'node:child_process';
+import { createHmac, randomBytes } from 'node:crypto';
+import { call } from './support/http';
+import { freePort } from './support/processes';
+import { ADMIN_KEY, startStack, Stack } from './support/stack';
+
+const FLEXIQASH_WEBHOOK_SECRET = 'sandbox-flexiqash-webhook-secret';
+
+const payment = (email = 'john@example.com') => ({
+  amount: 12399,
+  currency: 'USD',
+  description: 'Membership',
+  payer: { name: 'John Smith', email },
+});
+
+/**
+ * @apidevtools/swagger-parser depends on an ES module, which Jest's CommonJS runtime cannot load, so it validates the
+ * document in a plain Node process. Resolves to the validator's error message, or null when the document is valid.
+ */
+function validateOpenApi(doc: unknown): string | null {
+  const script = `
+    const SwaggerParser = require('@apidevtools/swagger-parser');
+    let text = '';
+    process.stdin.on('data', (chunk) => (text += chunk)).on('end', () =>
+      SwaggerParser.validate(JSON.parse(text)).then(() => process.exit(0), (error) => { process.stderr.write(error.message); process.exit(1); }));`;
+  const result = spawnSync(process.execPath, ['-e', script], { input: JSON.stringify(doc), encoding: 'utf8', cwd: __dirname, timeout: 30_000 });
+  return result.status === 0 ? null : result.stderr || `validator exited with ${result.status}`;
+}
+
+/** The gateway's JSON log lines (start-up lines like "gateway listening on …" are plain text and skipped). */
+function jsonLines(output: string): Array<Record<string, unknown>> {
+  return output
+    .split('\n')
+    .filter((line) => line.startsWith('{'))
+    .map((line) => JSON.parse(line) as Record<string, unknown>);
+}
+
+describe('operations (health, metrics, queue dashboard, OpenAPI, logs)', () => {
+  let stack: Stack;
+  let serviceKey: string;
+
+  beforeAll(async () => {
+    stack = await startStack();
+    serviceKey = await stack.newKey();
+  });
+  afterAll(async () => {
+    await stack?.close();
+  });
+
+  describe('health', () => {
+    it('is live, and ready with each dependency and every provider listed', async () => {
+      expect((await call(stack.url, 'GET', '/health/live')).body).toEqual({ status: 'ok' });
+      const ready = await call(stack.url, 'GET', '/health/ready');
+      expect(ready.status).toBe(200);
+      expect(ready.body.status).toBe('ok');
+      expect(ready.body.dependencies).toEqual({ postgres: { status: 'up' }, redis: { status: 'up' } });
+      expect(ready.body.providers).toEqual([
+        { name: 'flexiqash', configured: true, reachable: true, circuit: 'closed' },
+        { name: 'flashpay', configured: true, reachable: true, circuit: 'closed' },
+      ]);
+    });
+
+    it('answers 503 when Redis does not answer, and a provider being down does not fail readiness', async () => {
+      const nowhere = await freePort();
+      const other = await stack.startGateway({ REDIS_URL: `redis://127.0.0.1:${nowhere}`, FLASHPAY_BASE_URL: `http://127.0.0.1:${nowhere}` });
+      const ready = await call(other.url, 'GET', '/health/ready');
+      expect(ready.status).toBe(503);
+      expect(ready.body.status).toBe('unavailable');
+      expect(ready.body.dependencies.postgres).toEqual({ status: 'up' });
+      expect(ready.body.dependencies.redis.status).toBe('down');
+      expect(ready.body.providers.find((p: { name: string }) => p.name === 'flashpay').reachable).toBe(false);
+
+      // The scrape still works without Redis: the queue series are left out instead of failing it.
+      const metrics = await call(other.url, 'GET', '/metrics', { key: ADMIN_KEY });
+      expect(metrics.status).toBe(200);
+      expect(metrics.text).not.toContain('paygw_queue_jobs{');
+      expect(metrics.text).toContain('paygw_payments_total');
+      await other.process.stop();
+    });
+  });
+
+  describe('metrics', () => {
+    it('needs the admin key and answers in the error envelope otherwise', async () => {
+      const anonymous = await call(stack.url, 'GET', '/metrics');
+      expect(anonymous.status).toBe(401);
+      expect(anonymous.body.error.type).toBe('authentication');
+      const service = await call(stack.url, 'GET', '/metrics', { key: serviceKey });
+      expect(service.status).toBe(403);
+      expect(service.body.error.type).toBe('permission');
+    });
+
+    it('exposes requests by route template, provider calls, circuits, queue, deliveries, outbox lag and payments', async () => {
+      const endpoint = await stack.api('POST', '/v1/webhook-endpoints', { url: 'http://127.0.0.1:9/hook', events: ['*'] }, serviceKey);
+      expect(endpoint.status).toBe(201);
+      const created = await stack.api('POST', '/v1/payments', payment(), serviceKey);
+      expect(created.status).toBe(201);
+      expect((await stack.api('GET', `/v1/payments/${created.body.id}`, undefined, serviceKey)).status).toBe(200);
+
+      const scraped = await call(stack.url, 'GET', '/metrics', { key: ADMIN_KEY });
+      expect(scraped.status).toBe(200);
+      expect(scraped.headers.get('content-type')).toMatch(/^text\/plain; version=0\.0\.4/);
+      const text = scraped.text;
+      expect(text).toMatch(/^paygw_http_request_duration_seconds_count\{method="GET",route="\/v1\/payments\/:id",status="200"\} [1-9]/m);
+      expect(text).toMatch(/^paygw_http_request_duration_seconds_count\{method="POST",route="\/v1\/payments",status="201"\} [1-9]/m);
+      expect(text).not.toContain(created.body.id);
+      expect(text).toMatch(/^paygw_provider_calls_total\{provider="flexiqash",operation="\w+",outcome="ok"\} [1-9]/m);
+      expect(text).toMatch(/^paygw_provider_call_duration_seconds_bucket\{le="[^"]+",provider="flexiqash"/m);
+      expect(text).toMatch(/^paygw_provider_circuit_state\{provider="flexiqash"\} 0$/m);
+      expect(text).toMatch(/^paygw_provider_circuit_state\{provider="flashpay"\} 0$/m);
+      for (const state of ['waiting', 'active', 'delayed', 'failed']) {
+        expect(text).toMatch(new RegExp(`^paygw_queue_jobs\\{queue="webhook-deliveries",state="${state}"\\} \\d+$`, 'm'));
+      }
+      // No worker runs in this stack, so the deliveries of payment.created stay pending.
+      expect(text).toMatch(/^paygw_webhook_deliveries\{status="pending"\} [1-9]/m);
+      expect(text).toMatch(/^paygw_outbox_lag_seconds \d+(\.\d+)?(e[-+]?\d+)?$/m);
+      expect(text).toMatch(/^paygw_payments_total\{provider="flexiqash"\} [1-9]/m);
+      expect(text).toMatch(/^process_cpu_seconds_total /m);
+    });
+  });
+
+  describe('provider state and routing (admin)', () => {
+    it('answers /admin/providers and /admin/routing for the admin key only', async () => {
+      const providers = await stack.api('GET', '/admin/providers');
+      expect(providers.status).toBe(200);
+      expect(providers.body.data.map((p: { name: string }) => p.name)).toEqual(['flexiqash', 'flashpay']);
+      expect(providers.body.data[0]).toMatchObject({ circuit: 'closed', recent: { calls: expect.any(Number) } });
+      expect((await stack.api('GET', '/admin/providers', undefined, serviceKey)).status).toBe(403);
+      const routing = await stack.api('GET', '/admin/routing');
+      expect(routing.status).toBe(200);
+      expect(routing.body).toMatchObject({ defaultProvider: 'flexiqash', currencyRoutes: {} });
+    });
+  });
+
+  describe('queue dashboard', () => {
+    it('refuses without the admin key, in the error envelope', async () => {
+      const anonymous = await call(stack.url, 'GET', '/admin/queues');
+      expect(anonymous.status).toBe(401);
+      expect(anonymous.body.error).toMatchObject({ type: 'authentication', code: 'missing_api_key' });
+      expect(anonymous.body.requestId).toBe(anonymous.headers.get('x-request-id'));
+      expect((await call(stack.url, 'GET', '/admin/queues/api/queues', { key: serviceKey })).status).toBe(401);
+      const forged = await fetch(`${stack.url}/admin/queues`, { headers: { cookie: `paygw_queues=9999999999.${'A'.repeat(43)}` } });
+      expect(forged.status).toBe(401);
+      const wrongKey = await fetch(`${stack.url}/admin/queues?key=not-the-admin-key`, { redirect: 'manual' });
+      expect(wrongKey.status).toBe(401);
+    });
+
+    it('opens with the bearer admin key', async () => {
+      const page = await call(stack.url, 'GET', '/admin/queues', { key: ADMIN_KEY });
+      expect(page.status).toBe(200);
+      expect(page.headers.get('content-type')).toContain('text/html');
+      const api = await call(stack.url, 'GET', '/admin/queues/api/queues', { key: ADMIN_KEY });
+      expect(api.status).toBe(200);
+      expect(api.body.queues.map((q: { name: string }) => q.name)).toEqual(['webhook-deliveries']);
+    });
+
+    it('opens in a browser: ?key= once, then an HttpOnly SameSite=Strict cookie', async () => {
+      const login = await fetch(`${stack.url}/admin/queues?key=${encodeURIComponent(ADMIN_KEY)}`, { redirect: 'manual' });
+      expect(login.status).toBe(303);
+      expect(login.headers.get('location')).toBe('/admin/queues');
+      const setCookie = login.headers.get('set-cookie')!;
+      expect(setCookie).toMatch(/HttpOnly/);
+      expect(setCookie).toMatch(/SameSite=Strict/);
+      expect(setCookie).toMatch(/Path=\/admin\/queues/);
+      expect(setCookie).not.toContain(ADMIN_KEY);
+      const cookie = setCookie.split(';')[0];
+      const page = await fetch(`${stack.url}/admin/queues`, { headers: { cookie } });
+      expect(page.status).toBe(200);
+      const html = await page.text();
+      expect(html).toContain('<base href="/admin/queues/"');
+      const script = /src="(static\/js\/main[^"]+)"/.exec(html)![1];
+      expect((await fetch(`${stack.url}/admin/queues/${script}`, { headers: { cookie } })).status).toBe(200);
+      expect((await fetch(`${stack.url}/admin/queues/api/queues`, { headers: { cookie } })).status).toBe(200);
+    });
+  });
+
+  describe('OpenAPI', () => {
+    it('serves the UI at /docs and the document at /docs-json without a key', async () => {
+      const ui = await fetch(`${stack.url}/docs`, { headers: { accept: 'text/html' } });
+      expect(ui.status).toBe(200);
+      expect(ui.headers.get('content-type')).toContain('text/html');
+      expect(await ui.text()).toContain('swagger-ui');
+      expect((await fetch(`${stack.url}/docs/swagger-ui-bundle.js`)).status).toBe(200);
+      expect((await fetch(`${stack.url}/docs/swagger-ui-init.js`)).status).toBe(200);
+    });
+
+    it('is a valid OpenAPI 3 document with the bearer scheme and the error envelope', async () => {
+      const doc = (await call(stack.url, 'GET', '/docs-json')).body;
+      expect(doc.openapi).toMatch(/^3\./);
+      expect(validateOpenApi(doc)).toBeNull();
+      expect(doc.components.securitySchemes.bearer).toMatchObject({ type: 'http', scheme: 'bearer' });
+      expect(doc.components.schemas.ErrorEnvelope.required).toEqual(expect.arrayContaining(['error', 'requestId']));
+      const create = doc.paths['/v1/payments'].post;
+      expect(create.security).toEqual([{ bearer: [] }]);
+      expect(create.responses['422'].content['application/json'].schema.$ref).toBe('#/components/schemas/ErrorEnvelope');
+      expect(create.responses['201'].content['application/json'].schema.$ref).toBe('#/components/schemas/Payment');
+      expect(doc.paths['/health/ready'].get.security).toBeUndefined();
+    });
+
+    it('describes every route the gateway registers, and nothing else', async () => {
+      const doc = (await call(stack.url, 'GET', '/docs-json')).body;
+      const routes = await stack.api('GET', '/admin/routes');
+      expect(routes.status).toBe(200);
+      const served = new Set<string>(
+        (routes.body.data as Array<{ method: string; url: string }>)
+          .filter(({ method }) => method !== 'HEAD' && method !== 'OPTIONS')
+          .filter(({ url }) => !/^\/docs($|[-/])/.test(url) && !/^\/admin\/queues($|\/)/.test(url))
+          .map(({ method, url }) => `${method} ${url.replace(/:(\w+)/g, '{$1}')}`),
+      );
+      const documented = new Set<string>(
+        Object.entries(doc.paths as Record<string, Record<string, unknown>>).flatMap(([path, operations]) =>
+          Object.keys(operations).map((method) => `${method.toUpperCase()} ${path}`),
+        ),
+      );
+      expect(served.size).toBeGreaterThan(30);
+      expect([...served].filter((route) => !documented.has(route))).toEqual([]);
+      expect([...documented].filter((route) => !served.has(route))).toEqual([]);
+      for (const route of ['GET /metrics', 'GET /admin/providers', 'PUT /admin/routing', 'GET /health/ready', 'POST /webhooks/flexiqash']) {
+        expect(documented).toContain(route);
+      }
+    });
+  });
+
+  describe('logs', () => {
+    it('are JSON lines with the request id, route, status and duration, and carry no secret or payer e-mail', async () => {
+      const requestId = `ops-log-${randomBytes(4).toString('hex')}`;
+      const email = `payer.${randomBytes(4).toString('hex')}@example.com`;
+      const created = await stack.api('POST', '/v1/payments', payment(email), serviceKey, { 'x-request-id': requestId });
+      expect(created.status).toBe(201);
+
+      const newKey = await stack.api('POST', '/v1/api-keys', { name: 'log test', scopes: ['payments:read'] });
+      expect(newKey.status).toBe(201);
+      await stack.api('GET', '/v1/payments?limit=1', undefined, newKey.body.key);
+
+      const endpoint = await stack.api('POST', '/v1/webhook-endpoints', { url: 'http://127.0.0.1:9/hook', events: ['*'] }, serviceKey);
+      expect(endpoint.body.secret).toMatch(/^whsec_/);
+
+      const body = JSON.stringify({ paymentReference: `unknown-${requestId}` });
+      const signature = `sha256=${createHmac('sha256', FLEXIQASH_WEBHOOK_SECRET).update(body).digest('hex')}`;
+      const inbound = await call(stack.url, 'POST', '/webhooks/flexiqash', {
+        rawBody: body,
+        headers: { 'content-type': 'application/json', 'x-flexiqash-signature': signature, 'x-request-id': `${requestId}-wh` },
+      });
+      expect(inbound.status).toBe(200);
+      const cookie = `session-${randomBytes(8).toString('hex')}`;
+      await call(stack.url, 'GET', '/v1/providers', { key: serviceKey, headers: { cookie: `paygw=${cookie}` } });
+      await fetch(`${stack.url}/admin/queues?key=${encodeURIComponent(ADMIN_KEY)}`, { redirect: 'manual' });
+      // A wrong key is a secret too: someone may have mistyped the real one.
+      const almost = `${ADMIN_KEY.slice(0, -1)}x`;
+      expect((await call(stack.url, 'GET', '/metrics', { key: almost })).status).toBe(401);
+
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      const output = stack.gateway.output();
+      for (const secret of [ADMIN_KEY, serviceKey, newKey.body.key, endpoint.body.secret, signature, signature.slice(7), FLEXIQASH_WEBHOOK_SECRET, email, cookie, almost]) {
+        expect({ secret, leaked: output.includes(secret) }).toEqual({ secret, leaked: false });
+      }
+
+      const lines = jsonLines(output);
+      const line = lines.find((entry) => entry.requestId === requestId && entry.msg === 'request completed');
+      expect(line).toMatchObject({ level: 'info', service: 'gateway', method: 'POST', route: '/v1/payments', status: 201 });
+      expect(typeof line!.durationMs).toBe('number');
+      expect(created.headers.get('x-request-id')).toBe(requestId);
+      // What a service logs while handling a request carries that request's id too.
+      expect(lines).toContainEqual(
+        expect.objectContaining({ requestId: `${requestId}-wh`, context: 'InboundWebhooksService', level: 'warn', msg: expect.stringContaining('unknown payment') }),
+      );
+      // Nest's own lines (start-up included) go through the same logger.
+      expect(lines.some((entry) => entry.context === 'RouterExplorer' && entry.msg === 'Mapped {/v1/payments, POST} route')).toBe(true);
+      expect(output).toContain('gateway listening on');
+    });
+  });
+});
