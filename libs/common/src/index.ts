@@ -3,3 +3,4 @@ export * from './ids';
 export * from './api-error';
 export * from './webhook-url';
 export * from './logging';
+export * from './process';
