@@ -1,18 +1,21 @@
 import { createHmac } from 'node:crypto';
 import { call } from './support/http';
+import { eventually } from './support/services';
 import { startStack, Stack } from './support/stack';
 
 const FLEXIQASH_SECRET = 'sandbox-flexiqash-webhook-secret';
 const sign = (body: string, secret = FLEXIQASH_SECRET) => `sha256=${createHmac('sha256', secret).update(body).digest('hex')}`;
 
-async function eventually<T>(read: () => Promise<T>, done: (value: T) => boolean, timeoutMs = 5000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let value = await read();
-  while (!done(value) && Date.now() < deadline) {
-    await new Promise((resolve) => setTimeout(resolve, 50));
-    value = await read();
-  }
-  return value;
+/** The calls both FlexiQash describes make, bound to their stack and key. */
+function helpers(stack: () => Stack, key: () => string) {
+  return {
+    newUsdPayment: async () =>
+      (await stack().api('POST', '/v1/payments', { amount: 2500, currency: 'USD', description: 'Webhook test', payer: { name: 'A', email: 'a@example.com' } }, key())).body,
+    eventsOf: async (paymentId: string) =>
+      (await stack().api('GET', '/v1/events?limit=100', undefined, key())).body.data.filter((e: any) => e.data.id === paymentId).map((e: any) => e.type).sort(),
+    flexiqashWebhook: (body: string, headers: Record<string, string>) =>
+      call(stack().url, 'POST', '/webhooks/flexiqash', { rawBody: body, headers: { 'content-type': 'application/json', ...headers } }),
+  };
 }
 
 describe('inbound provider webhooks and the outbox', () => {
@@ -27,12 +30,7 @@ describe('inbound provider webhooks and the outbox', () => {
     await stack?.close();
   });
 
-  const newUsdPayment = async () =>
-    (await stack.api('POST', '/v1/payments', { amount: 2500, currency: 'USD', description: 'Webhook test', payer: { name: 'A', email: 'a@example.com' } }, key)).body;
-  const eventsOf = async (paymentId: string) =>
-    (await stack.api('GET', '/v1/events?limit=100', undefined, key)).body.data.filter((e: any) => e.data.id === paymentId).map((e: any) => e.type).sort();
-  const flexiqashWebhook = (body: string, headers: Record<string, string>) =>
-    call(stack.url, 'POST', '/webhooks/flexiqash', { rawBody: body, headers: { 'content-type': 'application/json', ...headers } });
+  const { newUsdPayment, eventsOf, flexiqashWebhook } = helpers(() => stack, () => key);
 
   it('a payment paid on the FlexiQash checkout becomes succeeded through the signed webhook alone', async () => {
     const payment = await newUsdPayment();
@@ -101,12 +99,7 @@ describe('FlexiQash webhooks sent by the test (the sandbox sends none)', () => {
     await stack?.close();
   });
 
-  const newUsdPayment = async () =>
-    (await stack.api('POST', '/v1/payments', { amount: 2500, currency: 'USD', description: 'Webhook test', payer: { name: 'A', email: 'a@example.com' } }, key)).body;
-  const eventsOf = async (paymentId: string) =>
-    (await stack.api('GET', '/v1/events?limit=100', undefined, key)).body.data.filter((e: any) => e.data.id === paymentId).map((e: any) => e.type).sort();
-  const flexiqashWebhook = (body: string, headers: Record<string, string>) =>
-    call(stack.url, 'POST', '/webhooks/flexiqash', { rawBody: body, headers: { 'content-type': 'application/json', ...headers } });
+  const { newUsdPayment, eventsOf, flexiqashWebhook } = helpers(() => stack, () => key);
 
   it('refuses a missing or wrong signature and a tampered body with 401, changing nothing', async () => {
     // The payment really is paid at FlexiQash, so an accepted webhook would change it: a refusal must not.

@@ -39,3 +39,14 @@ export async function until(check: () => Promise<boolean>, timeoutMs = 20_000, s
   }
   return false;
 }
+
+/** Reads until `done(value)` holds or the time is up; returns the last value read. */
+export async function eventually<T>(read: () => Promise<T>, done: (value: T) => boolean, timeoutMs = 5000, stepMs = 50): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let value = await read();
+  while (!done(value) && Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, stepMs));
+    value = await read();
+  }
+  return value;
+}
