@@ -1,3 +1,4 @@
+import { PaymentsApiError, PaymentsClient } from '@app/client';
 import { newWebhookSecret } from '../libs/outbox/src/signature';
 import { call } from './support/http';
 import { AppProcess, startWorker } from './support/processes';
@@ -13,12 +14,12 @@ import { startStack, Stack } from './support/stack';
 describe('end to end: checkout → provider webhook → gateway → worker → subscribed service', () => {
   let stack: Stack;
   let worker: AppProcess;
-  let key: string;
+  let client: PaymentsClient;
 
   beforeAll(async () => {
     stack = await startStack({ PROVIDER_TIMEOUT_MS: '400', PAYMENTS_UNKNOWN_FAIL_AFTER_MS: '2000' });
     worker = await startWorker({ ...stack.env, OUTBOX_SWEEP_INTERVAL_MS: '200', RECONCILE_INTERVAL_MS: '200', RECONCILE_AFTER_MS: '0' });
-    key = await stack.newKey();
+    client = stack.clientFor(await stack.newKey());
   });
   afterAll(async () => {
     await worker?.stop();
@@ -28,13 +29,12 @@ describe('end to end: checkout → provider webhook → gateway → worker → s
   it('delivers a verified payment.succeeded to the subscribed receiver', async () => {
     const receiver = await Receiver.start(newWebhookSecret());
     try {
-      const endpoint = await stack.api('POST', '/v1/webhook-endpoints', { url: receiver.url, events: ['payment.succeeded'] }, key);
-      expect(endpoint.status).toBe(201);
-      receiver.useSecret(endpoint.body.secret);
+      const endpoint = await client.webhookEndpoints.create({ url: receiver.url, events: ['payment.succeeded'] });
+      receiver.useSecret(endpoint.secret);
 
-      const payment = (await stack.api('POST', '/v1/payments', { amount: 12399, currency: 'USD', description: 'Membership', payer: { name: 'John Smith', email: 'john@example.com' } }, key)).body;
+      const payment = await client.payments.create({ amount: 12399, currency: 'USD', description: 'Membership', payer: { name: 'John Smith', email: 'john@example.com' } });
       const paidAt = Date.now();
-      expect((await fetch(payment.checkoutUrl.replace(/\/request$/, '/pay'), { method: 'POST' })).status).toBe(200);
+      expect((await fetch(payment.checkoutUrl!.replace(/\/request$/, '/pay'), { method: 'POST' })).status).toBe(200);
 
       await receiver.waitFor('payment.succeeded', () => receiver.received.length > 0, 10_000);
       const delivery = receiver.received[0];
@@ -46,12 +46,12 @@ describe('end to end: checkout → provider webhook → gateway → worker → s
       // Exactly once, and the delivery log says so.
       await new Promise((resolve) => setTimeout(resolve, 500));
       expect(receiver.received).toHaveLength(1);
-      const log = await stack.api('GET', `/v1/webhook-endpoints/${endpoint.body.id}/deliveries`, undefined, key);
-      expect(log.body.data[0]).toMatchObject({ eventId: delivery.headers['webhook-id'], attempt: 1, status: 'succeeded', responseStatus: 200 });
+      const log = await client.webhookEndpoints.deliveries(endpoint.id);
+      expect(log.data[0]).toMatchObject({ eventId: delivery.headers['webhook-id'], attempt: 1, status: 'succeeded', responseStatus: 200 });
 
       // A redelivery sends the same event (same webhook-id) again.
-      const again = await stack.api('POST', `/v1/events/${delivery.headers['webhook-id']}/redeliver`, { endpointId: endpoint.body.id }, key);
-      expect(again.status).toBe(202);
+      const again = await client.events.redeliver(delivery.headers['webhook-id'], { endpointId: endpoint.id });
+      expect(again).toEqual({ eventId: delivery.headers['webhook-id'], deliveries: [{ endpointId: endpoint.id, status: 'pending' }] });
       await receiver.waitFor('the redelivery', () => receiver.received.length === 2, 10_000);
       expect(receiver.received[1].headers['webhook-id']).toBe(delivery.headers['webhook-id']);
       expect(receiver.received[1].verifyError).toBeNull();
@@ -65,34 +65,37 @@ describe('end to end: checkout → provider webhook → gateway → worker → s
     await call(stack.sandboxes.flexiqashUrl, 'PUT', '/__sandbox/faults', { body: { responseDelayMs: 900 } });
     let paymentId: string;
     try {
-      const answer = await stack.api('POST', '/v1/payments', { amount: 777, currency: 'USD', description: 'Slow provider' }, key);
-      expect(answer.status).toBe(504);
-      paymentId = answer.body.error.details.paymentId;
+      // The 504 is stored for the create's Idempotency-Key: the client's retry gets it replayed and stops there.
+      const answer = await client.payments.create({ amount: 777, currency: 'USD', description: 'Slow provider' }).catch((error: PaymentsApiError) => error);
+      expect(answer).toBeInstanceOf(PaymentsApiError);
+      expect(answer).toMatchObject({ status: 504, type: 'provider_timeout', replayed: true });
+      paymentId = ((answer as PaymentsApiError).details as { paymentId: string }).paymentId;
     } finally {
       await call(stack.sandboxes.flexiqashUrl, 'DELETE', '/__sandbox/faults');
     }
-    const flagged = await stack.api('GET', `/v1/payments/${paymentId}`, undefined, key);
-    expect(flagged.body).toMatchObject({ status: 'pending', providerPaymentId: null });
+    const flagged = await client.payments.get(paymentId);
+    expect(flagged).toMatchObject({ status: 'pending', providerPaymentId: null });
 
-    expect(await until(async () => (await stack.api('GET', `/v1/payments/${paymentId}`, undefined, key)).body.providerPaymentId !== null, 15_000)).toBe(true);
-    const adopted = (await stack.api('GET', `/v1/payments/${paymentId}`, undefined, key)).body;
+    expect(await until(async () => (await client.payments.get(paymentId)).providerPaymentId !== null, 15_000)).toBe(true);
+    const adopted = await client.payments.get(paymentId);
     const atProvider = await call(stack.sandboxes.flexiqashUrl, 'GET', `/api/payments/${adopted.providerPaymentId}/view`, { key: 'sandbox-flexiqash-token' });
     expect(atProvider.body.payee.reference).toBe(paymentId);
     const providerPayments = (await call(stack.sandboxes.flexiqashUrl, 'GET', '/api/payments', { key: 'sandbox-flexiqash-token' })).body.filter((p: { payee: { reference: string } }) => p.payee.reference === paymentId);
     expect(providerPayments).toHaveLength(1);
-    const events = (await stack.api('GET', '/v1/events?type=payment.created', undefined, key)).body.data.filter((e: { data: { id: string } }) => e.data.id === paymentId);
+    const events = (await client.events.list({ type: 'payment.created' })).data.filter((e) => e.data.id === paymentId);
     expect(events).toHaveLength(1);
   });
 
   it('a create that failed ambiguously and never reached the provider is failed after the bounded wait', async () => {
     await call(stack.sandboxes.flexiqashUrl, 'PUT', '/__sandbox/faults', { body: { failNext: 1, failStatus: 503 } });
-    const answer = await stack.api('POST', '/v1/payments', { amount: 888, currency: 'USD', description: 'Lost create' }, key);
-    expect(answer.status).toBe(502);
-    const paymentId = answer.body.error.details.paymentId;
-    expect(await until(async () => (await stack.api('GET', `/v1/payments/${paymentId}`, undefined, key)).body.status === 'failed', 15_000)).toBe(true);
-    const failed = (await stack.api('GET', `/v1/payments/${paymentId}`, undefined, key)).body;
+    const answer = await client.payments.create({ amount: 888, currency: 'USD', description: 'Lost create' }).catch((error: PaymentsApiError) => error);
+    expect(answer).toBeInstanceOf(PaymentsApiError);
+    expect(answer).toMatchObject({ status: 502, type: 'provider_error', replayed: true });
+    const paymentId = ((answer as PaymentsApiError).details as { paymentId: string }).paymentId;
+    expect(await until(async () => (await client.payments.get(paymentId)).status === 'failed', 15_000)).toBe(true);
+    const failed = await client.payments.get(paymentId);
     expect(failed).toMatchObject({ status: 'failed', providerStatus: 'not_created', providerPaymentId: null });
-    const events = (await stack.api('GET', '/v1/events?type=payment.failed', undefined, key)).body.data.filter((e: { data: { id: string } }) => e.data.id === paymentId);
+    const events = (await client.events.list({ type: 'payment.failed' })).data.filter((e) => e.data.id === paymentId);
     expect(events).toHaveLength(1);
   });
 });

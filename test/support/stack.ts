@@ -1,3 +1,4 @@
+import { PaymentsClient, PaymentsClientOptions } from '@app/client';
 import { startSandboxes, RunningSandboxes, SandboxOptions } from '../../apps/sandbox/src/sandbox';
 import { call, Answer } from './http';
 import { AppProcess, freePort, startApp } from './processes';
@@ -13,6 +14,10 @@ export interface Stack {
   gateway: AppProcess;
   /** Calls the gateway; `key` defaults to the admin key. */
   api<T = any>(method: string, path: string, body?: unknown, key?: string, headers?: Record<string, string>): Promise<Answer<T>>;
+  /** The typed client (@paygw/client) on this gateway with the admin key. */
+  client: PaymentsClient;
+  /** The typed client on this gateway with another key (and optionally other client options). */
+  clientFor(key: string, options?: Partial<PaymentsClientOptions>): PaymentsClient;
   /** A service key with the given scopes (all but admin by default). */
   newKey(scopes?: string[]): Promise<string>;
   /** Another gateway process on the same database, Redis and sandboxes (stopped by close()). */
@@ -57,12 +62,17 @@ export async function startStack(env: Record<string, string> = {}, sandboxOption
   const extra: AppProcess[] = [];
   const api = <T = any>(method: string, path: string, body?: unknown, key: string = ADMIN_KEY, headers?: Record<string, string>) =>
     call<T>(url, method, path, { key, body, headers });
+  // Short backoff keeps retrying tests quick; everything else is the client's defaults.
+  const clientFor = (key: string, options: Partial<PaymentsClientOptions> = {}) =>
+    new PaymentsClient({ baseUrl: url, apiKey: key, retryBaseDelayMs: 50, ...options });
   return {
     url,
     env: fullEnv,
     sandboxes,
     gateway,
     api,
+    client: clientFor(ADMIN_KEY),
+    clientFor,
     async newKey(scopes = ['payments:read', 'payments:write', 'payouts:read', 'payouts:write', 'webhooks:manage']) {
       const created = await api('POST', '/v1/api-keys', { name: `test ${scopes.join(' ')}`, scopes });
       if (created.status !== 201) throw new Error(`could not create a key: ${created.status} ${created.text}`);

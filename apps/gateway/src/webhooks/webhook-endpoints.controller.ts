@@ -11,7 +11,7 @@ import {
   WebhookEndpointListSchema,
   WebhookEndpointSchema,
 } from '../http/openapi/webhooks.schema';
-import { PageQuery } from '../payments/dto/list-payments.query';
+import { LimitQuery } from '../payments/dto/list-payments.query';
 import { CreateWebhookEndpointDto, ListEventsQuery, RedeliverDto, UpdateWebhookEndpointDto } from './dto';
 import { WebhookEndpointsService } from './webhook-endpoints.service';
 
@@ -68,7 +68,7 @@ export class WebhookEndpointsController {
   @ApiOperation({ summary: 'Delivery attempts to this endpoint, pending ones first (scope webhooks:manage)' })
   @ApiOkResponse({ type: DeliveryAttemptListSchema })
   @ApiErrors(404, 422)
-  deliveries(@CurrentPrincipal() principal: Principal, @Param('id') id: string, @Query() query: PageQuery) {
+  deliveries(@CurrentPrincipal() principal: Principal, @Param('id') id: string, @Query() query: LimitQuery) {
     return this.endpoints.deliveries(principal, id, query.limit);
   }
 }

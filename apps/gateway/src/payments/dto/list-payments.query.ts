@@ -7,9 +7,13 @@ import { PAYMENT_STATUSES, PaymentStatus, PROVIDER_NAMES, ProviderName } from '@
 export const toInt = ({ value }: { value: unknown }) => (typeof value === 'string' && /^\d{1,6}$/.test(value) ? Number(value) : value);
 export const toBool = ({ value }: { value: unknown }) => (value === 'true' ? true : value === 'false' ? false : value);
 
-export class PageQuery {
+/** `?limit` alone, for lists that return their most recent entries without paging. */
+export class LimitQuery {
   @ApiPropertyOptional({ type: 'integer', minimum: 1, maximum: 100, default: 20 })
   @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(100) limit: number = 20;
+}
+
+export class PageQuery extends LimitQuery {
   @ApiPropertyOptional({ minLength: 1, maxLength: 200, description: 'nextCursor of the previous page' })
   @IsOptional() @IsString() @Length(1, 200) cursor?: string;
 }
