@@ -1,5 +1,8 @@
-export const SCOPES = ['payments:read', 'payments:write', 'payouts:read', 'payouts:write', 'webhooks:manage', 'admin'] as const;
-export type Scope = (typeof SCOPES)[number];
+// Scopes are part of the wire contract (POST /v1/api-keys), so they live with the client's types.
+import { SCOPES, Scope } from '../../client/src/types';
+
+export { SCOPES };
+export type { Scope };
 
 export function isScope(value: unknown): value is Scope {
   return typeof value === 'string' && (SCOPES as readonly string[]).includes(value);

@@ -1,17 +1,8 @@
-export const EVENT_TYPES = [
-  'payment.created',
-  'payment.updated',
-  'payment.succeeded',
-  'payment.failed',
-  'payment.cancelled',
-  'payment.expired',
-  'payment.archived',
-  'payment.unarchived',
-  'payout.created',
-  'payout.succeeded',
-  'payout.failed',
-] as const;
-export type EventType = (typeof EVENT_TYPES)[number];
+// The event types are part of the wire contract, so they live with the client's types (one source).
+import { EVENT_TYPES, EventType } from '../../client/src/types';
+
+export { EVENT_TYPES };
+export type { EventType };
 
 export function isEventType(value: unknown): value is EventType {
   return typeof value === 'string' && (EVENT_TYPES as readonly string[]).includes(value);
