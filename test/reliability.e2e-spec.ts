@@ -49,6 +49,16 @@ describe('idempotency keys', () => {
     expect(fixed.headers.get('idempotent-replayed')).toBeNull();
   });
 
+  it('a key revoked on one instance answers 401 at once on another that had it cached', async () => {
+    const second = await stack.startGateway();
+    const created = (await stack.api('POST', '/v1/api-keys', { name: 'revoked soon', scopes: ['payments:read'] })).body;
+    const temporary = created.key;
+    for (let i = 0; i < 3; i++) expect((await call(second.url, 'GET', '/v1/payments?limit=1', { key: temporary })).status).toBe(200);
+    expect((await stack.api('DELETE', `/v1/api-keys/${created.id}`)).status).toBe(204);
+    expect((await call(second.url, 'GET', '/v1/payments?limit=1', { key: temporary })).status).toBe(401);
+    expect((await call(stack.url, 'GET', '/v1/payments?limit=1', { key: temporary })).status).toBe(401);
+  });
+
   it('refuses malformed keys', async () => {
     const answer = await stack.api('POST', '/v1/payments', usd(), key, { 'Idempotency-Key': 'x'.repeat(256) });
     expect(answer.status).toBe(400);

@@ -1,7 +1,8 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import { APP_CONFIG, AppConfig, newId } from '@app/common';
 import { ApiKeyEntity, ApiKeyRepository } from '@app/persistence';
+import { RevocationListener } from './revocation-listener';
 import { ADMIN_KEY_ID, Principal, Scope, SCOPES } from './scopes';
 
 export function hashKey(key: string): string {
@@ -16,15 +17,38 @@ export interface CreatedApiKey {
   createdAt: string;
 }
 
+const CACHE_LIMIT = 10_000;
+const CACHE_TTL_MS = 60_000;
+
+/**
+ * Service keys are looked up in Postgres once and then cached, which takes a query off every request. A revoked
+ * key must stop working at once on every instance: the revoking transaction NOTIFYs, every instance LISTENs and
+ * drops the key, and while an instance is not listening (start-up, Postgres restarting) it caches nothing.
+ */
 @Injectable()
-export class ApiKeyService {
+export class ApiKeyService implements OnModuleInit, OnApplicationShutdown {
   private readonly adminHash: Buffer;
+  private readonly cache = new Map<string, { principal: Principal; at: number }>();
+  private readonly revocations: RevocationListener;
 
   constructor(
     @Inject(APP_CONFIG) config: AppConfig,
     private readonly keys: ApiKeyRepository,
   ) {
     this.adminHash = Buffer.from(hashKey(config.adminApiKey), 'hex');
+    this.revocations = new RevocationListener(
+      config.databaseUrl,
+      (keyHash) => this.cache.delete(keyHash),
+      () => this.cache.clear(),
+    );
+  }
+
+  onModuleInit(): void {
+    this.revocations.start();
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.revocations.stop();
   }
 
   /** The principal for a presented key, or null. Revocation is read from Postgres, so it holds on every instance. */
@@ -33,10 +57,17 @@ export class ApiKeyService {
     if (timingSafeEqual(Buffer.from(hash, 'hex'), this.adminHash)) {
       return { keyId: ADMIN_KEY_ID, name: 'admin', scopes: new Set(SCOPES), isAdmin: true };
     }
+    const cached = this.cache.get(hash);
+    if (cached && this.revocations.listening && Date.now() - cached.at < CACHE_TTL_MS) return cached.principal;
     const row = await this.keys.findActiveByHash(hash);
     if (!row) return null;
     const scopes = new Set(row.scopes as Scope[]);
-    return { keyId: row.id, name: row.name, scopes, isAdmin: scopes.has('admin') };
+    const principal: Principal = { keyId: row.id, name: row.name, scopes, isAdmin: scopes.has('admin') };
+    if (this.revocations.listening) {
+      if (this.cache.size >= CACHE_LIMIT) this.cache.delete(this.cache.keys().next().value!);
+      this.cache.set(hash, { principal, at: Date.now() });
+    }
+    return principal;
   }
 
   async create(name: string, scopes: Scope[], createdBy: string): Promise<CreatedApiKey> {
@@ -66,7 +97,15 @@ export class ApiKeyService {
     }));
   }
 
-  revoke(id: string): Promise<boolean> {
-    return this.keys.revoke(id);
+  /**
+   * Revokes the key and returns once this instance's own listener has heard the revocation (at most a second):
+   * Postgres sends the notification to every listening instance at commit, so by then the others have it too.
+   */
+  async revoke(id: string): Promise<boolean> {
+    const hash = await this.keys.revoke(id);
+    if (!hash) return false;
+    this.cache.delete(hash);
+    await this.revocations.heard(hash, 1000);
+    return true;
   }
 }

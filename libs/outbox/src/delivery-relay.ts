@@ -26,8 +26,11 @@ export class DeliveryRelay implements OnApplicationShutdown {
     this.queue.on('error', (error) => this.logger.warn(`queue: ${error.message}`));
   }
 
-  /** Adds the jobs (no-ops for ids already queued) and marks the deliveries enqueued. Never throws. */
-  async enqueue(refs: Array<DeliveryJobData & { delayMs?: number }>): Promise<number> {
+  /**
+   * Adds the jobs (no-ops for ids already queued) and marks the deliveries enqueued, unless the caller wrote them
+   * already marked (the outbox does, in the same statement that creates them). Never throws.
+   */
+  async enqueue(refs: Array<DeliveryJobData & { delayMs?: number }>, options: { markEnqueued?: boolean } = {}): Promise<number> {
     if (refs.length === 0) return 0;
     try {
       await this.queue.addBulk(
@@ -50,6 +53,7 @@ export class DeliveryRelay implements OnApplicationShutdown {
       this.logger.warn(`could not enqueue ${refs.length} deliveries (${(error as Error).message}); the sweep will retry`);
       return 0;
     }
+    if (options.markEnqueued === false) return refs.length;
     const values = refs.map((_, i) => `($${i * 3 + 1}, $${i * 3 + 2}, $${i * 3 + 3}::int)`).join(', ');
     await this.dataSource
       .query(

@@ -47,8 +47,10 @@ export class PaymentRepository {
     return this.repo(manager).createQueryBuilder('p').setLock('pessimistic_write').where('p.id = :id', { id }).getOne();
   }
 
+  /** Writes every column of an existing row in one UPDATE (TypeORM's save() would read the row again first). */
   async save(payment: PaymentEntity, manager?: EntityManager): Promise<void> {
-    await this.repo(manager).save(payment);
+    const { id, ...columns } = payment;
+    await this.repo(manager).update({ id }, columns);
   }
 
   async markChecked(id: string): Promise<void> {

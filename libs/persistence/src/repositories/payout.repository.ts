@@ -16,8 +16,10 @@ export class PayoutRepository {
     await this.repo.insert(payout);
   }
 
+  /** Writes every column of an existing row in one UPDATE (TypeORM's save() would read the row again first). */
   async save(payout: PayoutEntity, manager?: EntityManager): Promise<void> {
-    await (manager ? manager.getRepository(PayoutEntity) : this.repo).save(payout);
+    const { id, ...columns } = payout;
+    await (manager ? manager.getRepository(PayoutEntity) : this.repo).update({ id }, columns);
   }
 
   async findById(id: string): Promise<PayoutEntity | null> {
