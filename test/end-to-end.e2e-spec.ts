@@ -87,10 +87,18 @@ describe('end to end: checkout → provider webhook → gateway → worker → s
   });
 
   it('a create that failed ambiguously and never reached the provider is failed after the bounded wait', async () => {
-    await call(stack.sandboxes.flexiqashUrl, 'PUT', '/__sandbox/faults', { body: { failNext: 1, failStatus: 503 } });
-    const answer = await client.payments.create({ amount: 888, currency: 'USD', description: 'Lost create' }).catch((error: PaymentsApiError) => error);
+    // FlexiQash holds the call and never carries it out (the worker's reconciliation calls are held too, so no
+    // single-shot fault can be taken by them instead); the gateway times out without knowing the outcome.
+    await call(stack.sandboxes.flexiqashUrl, 'PUT', '/__sandbox/faults', { body: { hang: true } });
+    let answer: unknown;
+    try {
+      answer = await client.payments.create({ amount: 888, currency: 'USD', description: 'Lost create' }).catch((error: PaymentsApiError) => error);
+    } finally {
+      await call(stack.sandboxes.flexiqashUrl, 'DELETE', '/__sandbox/faults');
+    }
     expect(answer).toBeInstanceOf(PaymentsApiError);
-    expect(answer).toMatchObject({ status: 502, type: 'provider_error', replayed: true });
+    // The client's retry with the same Idempotency-Key gets the stored answer, not a second payment.
+    expect(answer).toMatchObject({ status: 504, type: 'provider_timeout', replayed: true });
     const paymentId = ((answer as PaymentsApiError).details as { paymentId: string }).paymentId;
     expect(await until(async () => (await client.payments.get(paymentId)).status === 'failed', 15_000)).toBe(true);
     const failed = await client.payments.get(paymentId);
