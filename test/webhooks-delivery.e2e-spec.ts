@@ -352,7 +352,8 @@ describe('several workers', () => {
     await pause(300);
     expect(rx.received).toHaveLength(500);
     expect([...rx.uniqueIds()].sort()).toEqual(eventIds);
-    const sent = (output: string) => output.split('\n').filter((line) => line.includes(`endpoint ${ep.id} attempt 1/4: status 200`)).length;
+    // A successful send is logged once, whatever its attempt number (a first attempt can fail under load).
+    const sent = (output: string) => output.split('\n').filter((line) => new RegExp(`endpoint ${ep.id} attempt \\d+/4: status 200`).test(line)).length;
     const [byA, byB] = [sent(a.output()), sent(b.output())];
     process.stdout.write(`two workers: ${byA} + ${byB} deliveries\n`);
     expect(byA + byB).toBe(500);

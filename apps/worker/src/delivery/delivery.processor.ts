@@ -126,6 +126,8 @@ export class DeliveryProcessor implements OnModuleInit, OnApplicationBootstrap, 
     const target = await this.deliveries.loadTarget(ref);
     // Stale job: the delivery finished, was redelivered under a new generation, or its endpoint is gone.
     if (!target || target.status !== 'pending' || target.generation !== ref.generation || !target.endpointActive) return;
+    // Another worker may hold a duplicate of this job (a stalled job re-run, a sweep re-add): one send at a time.
+    if (!(await this.deliveries.claim(ref, this.config.webhooks.timeoutMs + 5_000))) return;
 
     const event: WebhookEventBody = {
       id: ref.eventId,

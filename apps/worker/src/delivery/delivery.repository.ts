@@ -71,6 +71,21 @@ export class DeliveryRepository {
    * moved on meanwhile (another job finished it, or a redelivery started a new generation) the attempt is still
    * recorded, since the request was sent, but the delivery is left alone. Returns null in that case.
    */
+  /**
+   * Claims a pending delivery of this generation for one send, for at most `forMs`. False when it is not pending
+   * any more, belongs to another generation, or another worker holds an unexpired claim: then nothing is sent.
+   */
+  async claim(ref: DeliveryJobData, forMs: number): Promise<boolean> {
+    const [rows]: [unknown[], number] = await this.dataSource.query(
+      `UPDATE webhook_deliveries SET claimed_until = now() + $4::float8 * interval '1 millisecond'
+        WHERE event_id = $1 AND endpoint_id = $2 AND generation = $3 AND status = 'pending'
+          AND (claimed_until IS NULL OR claimed_until < now())
+        RETURNING 1`,
+      [ref.eventId, ref.endpointId, ref.generation, forMs],
+    );
+    return rows.length > 0;
+  }
+
   async recordAttempt(
     ref: DeliveryJobData,
     attempt: AttemptRecord,
@@ -95,7 +110,7 @@ export class DeliveryRepository {
       if (!verdict) return null;
       await manager.query(
         `UPDATE webhook_deliveries
-            SET attempts = $3, status = $4, last_response_status = $5, last_error = $6,
+            SET attempts = $3, status = $4, last_response_status = $5, last_error = $6, claimed_until = NULL,
                 next_attempt_at = CASE WHEN $4::text = 'pending' THEN now() + $7::float8 * interval '1 millisecond' ELSE next_attempt_at END,
                 updated_at = now()
           WHERE event_id = $1 AND endpoint_id = $2`,

@@ -40,6 +40,8 @@ export class WebhookDeliveryEntity {
   @Column('integer') attempts: number;
   @Column('timestamptz', { name: 'next_attempt_at' }) nextAttemptAt: Date;
   @Column('timestamptz', { name: 'enqueued_at', nullable: true }) enqueuedAt: Date | null;
+  /** While a worker sends this delivery; no other worker sends it before this time. */
+  @Column('timestamptz', { name: 'claimed_until', nullable: true }) claimedUntil: Date | null;
   @Column('integer', { name: 'last_response_status', nullable: true }) lastResponseStatus: number | null;
   @Column('text', { name: 'last_error', nullable: true }) lastError: string | null;
   @Column('timestamptz', { name: 'created_at' }) createdAt: Date;
