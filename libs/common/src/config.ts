@@ -228,7 +228,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
       allowPrivateUrls: bool(env, 'WEBHOOK_ALLOW_PRIVATE_URLS', !production),
     },
     worker: {
-      concurrency: int(env, 'WORKER_CONCURRENCY', 20, 1, 500),
+      concurrency: int(env, 'WORKER_CONCURRENCY', 50, 1, 500),
       sweepIntervalMs: int(env, 'OUTBOX_SWEEP_INTERVAL_MS', 5_000, 100, 3_600_000),
       sweepGraceMs: int(env, 'OUTBOX_SWEEP_GRACE_MS', 10_000, 0, 3_600_000),
       reconcileIntervalMs: int(env, 'RECONCILE_INTERVAL_MS', 30_000, 100, 86_400_000),

@@ -66,6 +66,12 @@ export class DeliveryRelay implements OnApplicationShutdown {
     return refs.length;
   }
 
+  /** Jobs the queue holds that will still run: waiting, delayed, prioritized, active or waiting for children. */
+  async liveJobCount(): Promise<number> {
+    const counts = await this.queue.getJobCounts('waiting', 'delayed', 'prioritized', 'active', 'waiting-children');
+    return Object.values(counts).reduce((sum, count) => sum + count, 0);
+  }
+
   async onApplicationShutdown(): Promise<void> {
     await this.queue.close().catch(() => undefined);
   }

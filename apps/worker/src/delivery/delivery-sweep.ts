@@ -52,6 +52,13 @@ export class DeliverySweep implements OnApplicationBootstrap, OnModuleDestroy {
 
   /** Re-adds due deliveries in batches; returns how many were handed to the queue. */
   async sweep(): Promise<number> {
+    // While the worker is behind, every pending delivery still has its job and re-adding them would only spend
+    // Redis and Postgres on no-ops. The tick is skipped while the queue holds at least as many live jobs as there
+    // are pending deliveries; a Redis that lost jobs holds fewer, so the sweep runs. (A job left over for a
+    // delivery that is no longer pending can delay a sweep only until that job has run.)
+    const pending = await this.deliveries.countPending();
+    if (pending === 0) return 0;
+    if ((await this.relay.liveJobCount()) >= pending) return 0;
     let total = 0;
     for (let batch = 0; batch < MAX_BATCHES_PER_TICK && !this.stopped; batch++) {
       const due = await this.deliveries.findUnqueued(this.config.worker.sweepGraceMs, BATCH);

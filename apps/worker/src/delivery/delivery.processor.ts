@@ -123,11 +123,10 @@ export class DeliveryProcessor implements OnModuleInit, OnApplicationBootstrap, 
   }
 
   private async attempt(ref: DeliveryJobData): Promise<void> {
-    const target = await this.deliveries.loadTarget(ref);
-    // Stale job: the delivery finished, was redelivered under a new generation, or its endpoint is gone.
-    if (!target || target.status !== 'pending' || target.generation !== ref.generation || !target.endpointActive) return;
-    // Another worker may hold a duplicate of this job (a stalled job re-run, a sweep re-add): one send at a time.
-    if (!(await this.deliveries.claim(ref, this.config.webhooks.timeoutMs + 5_000))) return;
+    // Nothing to send for a stale job (the delivery finished, was redelivered under a new generation, or its
+    // endpoint is gone), nor for a duplicate another worker is sending (a stalled job re-run, a sweep re-add).
+    const target = await this.deliveries.claim(ref, this.config.webhooks.timeoutMs + 5_000);
+    if (!target) return;
 
     const event: WebhookEventBody = {
       id: ref.eventId,
@@ -145,6 +144,7 @@ export class DeliveryProcessor implements OnModuleInit, OnApplicationBootstrap, 
     const last = maxAttempts(schedule);
     const recorded = await this.deliveries.recordAttempt(
       ref,
+      target.attempts,
       { at, responseStatus: response.status, durationMs: response.durationMs, error: response.error },
       (attempt): DeliveryVerdict => {
         if (response.error === null) return { status: 'succeeded' };

@@ -3,15 +3,13 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import type { DeliveryJobData } from '@app/outbox';
 import type { DeliveryStatus } from '@app/persistence';
+import { Batcher } from './batcher';
 
-/** What one attempt needs: the delivery's state, its endpoint and its event, read in one query. */
+/** What one send needs, read when the delivery is claimed: attempts so far, the endpoint and the event. */
 export interface DeliveryTarget {
-  status: DeliveryStatus;
-  generation: number;
   attempts: number;
   url: string;
   secret: string;
-  endpointActive: boolean;
   eventType: string;
   eventCreatedAt: Date;
   eventData: Record<string, unknown>;
@@ -34,59 +32,152 @@ export interface DueDelivery extends DeliveryJobData {
   delayMs: number;
 }
 
-/** The worker's reads and writes of webhook_deliveries, webhook_attempts and webhook_endpoints. */
+interface ClaimRequest {
+  ref: DeliveryJobData;
+  forMs: number;
+}
+
+interface RecordRequest {
+  ref: DeliveryJobData;
+  attemptNumber: number;
+  verdict: DeliveryVerdict;
+  attempt: AttemptRecord;
+}
+
+const key = (eventId: string, endpointId: string) => `${eventId}__${endpointId}`;
+
+/**
+ * The worker's reads and writes of webhook_deliveries, webhook_attempts and webhook_endpoints. Claims and
+ * recorded attempts of concurrent jobs are written a batch per statement (see Batcher): a delivery costs two
+ * statements shared with the others in flight, not five of its own.
+ */
 @Injectable()
 export class DeliveryRepository {
+  private readonly claims = new Batcher((requests: ClaimRequest[]) => this.claimBatch(requests), { maxBatch: 100, maxConcurrent: 8 });
+  private readonly records = new Batcher((requests: RecordRequest[]) => this.recordBatch(requests), { maxBatch: 100, maxConcurrent: 8 });
+
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
 
-  async loadTarget(ref: DeliveryJobData): Promise<DeliveryTarget | null> {
+  /**
+   * Claims a pending delivery of this generation for one send, for at most `forMs`, and reads what the send
+   * needs. Null when there is nothing to send: the delivery finished, was redelivered under another generation,
+   * its endpoint is disabled or deleted, or another worker holds an unexpired claim.
+   */
+  claim(ref: DeliveryJobData, forMs: number): Promise<DeliveryTarget | null> {
+    return this.claims.submit({ ref, forMs });
+  }
+
+  private async claimBatch(requests: ClaimRequest[]): Promise<Array<DeliveryTarget | null>> {
     const rows: Array<Record<string, any>> = await this.dataSource.query(
-      `SELECT d.status, d.generation, d.attempts, e.url, e.secret,
-              (e.enabled AND e.deleted_at IS NULL) AS endpoint_active,
+      `WITH request AS (
+         SELECT * FROM unnest($1::text[], $2::text[], $3::int[], $4::float8[]) AS r(event_id, endpoint_id, generation, for_ms)
+       ), claimed AS (
+         UPDATE webhook_deliveries d SET claimed_until = now() + request.for_ms * interval '1 millisecond'
+           FROM request, webhook_endpoints e
+          WHERE d.event_id = request.event_id AND d.endpoint_id = request.endpoint_id AND d.generation = request.generation
+            AND d.status = 'pending' AND (d.claimed_until IS NULL OR d.claimed_until < now())
+            AND e.id = d.endpoint_id AND e.enabled AND e.deleted_at IS NULL
+         RETURNING d.event_id, d.endpoint_id, d.attempts, e.url, e.secret
+       )
+       SELECT claimed.event_id, claimed.endpoint_id, claimed.attempts, claimed.url, claimed.secret,
               ev.type AS event_type, ev.created_at AS event_created_at, ev.data AS event_data
-         FROM webhook_deliveries d
-         JOIN webhook_endpoints e ON e.id = d.endpoint_id
-         JOIN events ev ON ev.id = d.event_id
-        WHERE d.event_id = $1 AND d.endpoint_id = $2`,
-      [ref.eventId, ref.endpointId],
+         FROM claimed JOIN events ev ON ev.id = claimed.event_id`,
+      [
+        requests.map((r) => r.ref.eventId),
+        requests.map((r) => r.ref.endpointId),
+        requests.map((r) => r.ref.generation),
+        requests.map((r) => r.forMs),
+      ],
     );
-    const row = rows[0];
-    if (!row) return null;
-    return {
-      status: row.status,
-      generation: row.generation,
-      attempts: row.attempts,
-      url: row.url,
-      secret: row.secret,
-      endpointActive: row.endpoint_active,
-      eventType: row.event_type,
-      eventCreatedAt: row.event_created_at,
-      eventData: row.event_data,
-    };
+    const byKey = new Map(rows.map((row) => [key(row.event_id, row.endpoint_id), row]));
+    return requests.map(({ ref }) => {
+      const k = key(ref.eventId, ref.endpointId);
+      const row = byKey.get(k);
+      // The same delivery twice in one batch is claimed once: only the first request gets it.
+      byKey.delete(k);
+      if (!row) return null;
+      return {
+        attempts: row.attempts,
+        url: row.url,
+        secret: row.secret,
+        eventType: row.event_type,
+        eventCreatedAt: row.event_created_at,
+        eventData: row.event_data,
+      };
+    });
   }
 
   /**
-   * Records an attempt and the delivery's new state in one transaction. The row lock orders this against a
-   * concurrent redelivery or a duplicate job: the attempt number is taken under the lock, and when the delivery
-   * moved on meanwhile (another job finished it, or a redelivery started a new generation) the attempt is still
-   * recorded, since the request was sent, but the delivery is left alone. Returns null in that case.
+   * Records an attempt and the delivery's new state. The common case, the delivery still as it was claimed, goes
+   * in a batched statement: a delivery's update applies only while it is pending in this generation with the
+   * attempts counted at the claim, and its attempt row is inserted only if it did. Otherwise the locked path
+   * below decides.
    */
-  /**
-   * Claims a pending delivery of this generation for one send, for at most `forMs`. False when it is not pending
-   * any more, belongs to another generation, or another worker holds an unexpired claim: then nothing is sent.
-   */
-  async claim(ref: DeliveryJobData, forMs: number): Promise<boolean> {
-    const [rows]: [unknown[], number] = await this.dataSource.query(
-      `UPDATE webhook_deliveries SET claimed_until = now() + $4::float8 * interval '1 millisecond'
-        WHERE event_id = $1 AND endpoint_id = $2 AND generation = $3 AND status = 'pending'
-          AND (claimed_until IS NULL OR claimed_until < now())
-        RETURNING 1`,
-      [ref.eventId, ref.endpointId, ref.generation, forMs],
-    );
-    return rows.length > 0;
-  }
-
   async recordAttempt(
+    ref: DeliveryJobData,
+    claimedAttempts: number,
+    attempt: AttemptRecord,
+    decide: (attemptNumber: number) => DeliveryVerdict,
+  ): Promise<{ attemptNumber: number; verdict: DeliveryVerdict } | null> {
+    const attemptNumber = claimedAttempts + 1;
+    const verdict = decide(attemptNumber);
+    if (await this.records.submit({ ref, attemptNumber, verdict, attempt })) return { attemptNumber, verdict };
+    return this.recordAttemptLocked(ref, attempt, decide);
+  }
+
+  private async recordBatch(all: RecordRequest[]): Promise<boolean[]> {
+    // The same delivery twice in one batch would insert two attempt rows for one update: only the first goes
+    // here, any other takes the locked path.
+    const seen = new Set<string>();
+    const requests = all.filter(({ ref }) => !seen.has(key(ref.eventId, ref.endpointId)) && seen.add(key(ref.eventId, ref.endpointId)));
+    const rows: Array<{ event_id: string; endpoint_id: string }> = await this.dataSource.query(
+      `WITH request AS (
+         SELECT * FROM unnest($1::text[], $2::text[], $3::int[], $4::int[], $5::text[], $6::text[], $7::int[], $8::int[],
+                              $9::text[], $10::timestamptz[], $11::float8[], $12::text[])
+           AS r(event_id, endpoint_id, generation, attempt, status, attempt_status, response_status, duration_ms,
+                error, at, retry_ms, disable_reason)
+       ), delivery AS (
+         UPDATE webhook_deliveries d
+            SET attempts = request.attempt, status = request.status, last_response_status = request.response_status,
+                last_error = request.error, claimed_until = NULL,
+                next_attempt_at = CASE WHEN request.status = 'pending' THEN now() + request.retry_ms * interval '1 millisecond' ELSE d.next_attempt_at END,
+                updated_at = now()
+           FROM request
+          WHERE d.event_id = request.event_id AND d.endpoint_id = request.endpoint_id AND d.generation = request.generation
+            AND d.status = 'pending' AND d.attempts = request.attempt - 1
+         RETURNING d.event_id, d.endpoint_id
+       ), recorded AS (
+         INSERT INTO webhook_attempts (event_id, endpoint_id, attempt, status, response_status, duration_ms, error, at)
+         SELECT request.event_id, request.endpoint_id, request.attempt, request.attempt_status, request.response_status,
+                request.duration_ms, request.error, request.at
+           FROM request JOIN delivery USING (event_id, endpoint_id)
+       ), disabled AS (
+         UPDATE webhook_endpoints e SET enabled = false, disabled_reason = request.disable_reason, updated_at = now()
+           FROM request JOIN delivery USING (event_id, endpoint_id)
+          WHERE e.id = request.endpoint_id AND e.enabled AND request.disable_reason IS NOT NULL
+       )
+       SELECT event_id, endpoint_id FROM delivery`,
+      [
+        requests.map((r) => r.ref.eventId),
+        requests.map((r) => r.ref.endpointId),
+        requests.map((r) => r.ref.generation),
+        requests.map((r) => r.attemptNumber),
+        requests.map((r) => r.verdict.status),
+        requests.map((r) => (r.attempt.error === null ? 'succeeded' : 'failed')),
+        requests.map((r) => r.attempt.responseStatus),
+        requests.map((r) => r.attempt.durationMs),
+        requests.map((r) => r.attempt.error),
+        requests.map((r) => r.attempt.at),
+        requests.map((r) => (r.verdict.status === 'pending' ? r.verdict.retryInMs : 0)),
+        requests.map((r) => (r.verdict.status === 'failed' ? (r.verdict.disableEndpoint ?? null) : null)),
+      ],
+    );
+    const applied = new Set(rows.map((row) => key(row.event_id, row.endpoint_id)));
+    return all.map(({ ref }) => applied.delete(key(ref.eventId, ref.endpointId)));
+  }
+
+  /** The general case: takes the attempt number under the row lock, as above. */
+  private async recordAttemptLocked(
     ref: DeliveryJobData,
     attempt: AttemptRecord,
     decide: (attemptNumber: number) => DeliveryVerdict,
@@ -132,6 +223,17 @@ export class DeliveryRepository {
       }
       return { attemptNumber, verdict };
     });
+  }
+
+  /** Every pending delivery of an active endpoint, due or not. */
+  async countPending(): Promise<number> {
+    const rows: Array<{ pending: number }> = await this.dataSource.query(
+      `SELECT count(*)::int AS pending
+         FROM webhook_deliveries d
+         JOIN webhook_endpoints e ON e.id = d.endpoint_id AND e.enabled AND e.deleted_at IS NULL
+        WHERE d.status = 'pending'`,
+    );
+    return rows[0].pending;
   }
 
   /**
