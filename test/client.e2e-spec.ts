@@ -19,27 +19,15 @@ import { runExample } from '../examples/checkout-service/index';
 import { SCOPES as GATEWAY_SCOPES } from '../libs/auth/src/scopes';
 import { EVENT_TYPES as GATEWAY_EVENT_TYPES } from '../libs/outbox/src/event-types';
 import { newWebhookSecret } from '../libs/outbox/src/signature';
-import { call } from './support/http';
+import { rejection } from './support/client';
 import { AppProcess, freePort, startWorker } from './support/processes';
 import { Receiver } from './support/receiver';
+import { clearFaults, sandboxCalls, setFaults } from './support/sandbox';
 import { until } from './support/services';
 import { startStack, Stack } from './support/stack';
 
-async function rejection(promise: Promise<unknown>): Promise<PaymentsApiError> {
-  try {
-    await promise;
-  } catch (error) {
-    expect(error).toBeInstanceOf(PaymentsApiError);
-    return error as PaymentsApiError;
-  }
-  throw new Error('expected a PaymentsApiError');
-}
-
 /** How often FlexiQash's sandbox was asked to create a payment so far. */
-async function providerCreates(stack: Stack): Promise<number> {
-  const { body } = await call(stack.sandboxes.flexiqashUrl, 'GET', '/__sandbox/requests');
-  return body.counts['POST /api/payments/new'] ?? 0;
-}
+const providerCreates = (stack: Stack) => sandboxCalls(stack.sandboxes.flexiqashUrl, 'POST /api/payments/new');
 
 function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
   let timer: NodeJS.Timeout;
@@ -381,12 +369,12 @@ describe('@paygw/client against the real gateway', () => {
     const retries: RetryInfo[] = [];
     const impatient = stack.clientFor(key, { timeoutMs: 300, retries: 8, onRetry: (info) => retries.push(info) });
     // FlexiQash takes 700 ms: the gateway waits (its timeout is 2 s), the client gives up on the first attempt.
-    await call(stack.sandboxes.flexiqashUrl, 'PUT', '/__sandbox/faults', { body: { latencyMs: 700 } });
+    await setFaults(stack.sandboxes.flexiqashUrl, { latencyMs: 700 });
     let payment;
     try {
       payment = await impatient.payments.create({ amount: 4200, currency: 'USD', description: 'Slow provider', reference });
     } finally {
-      await call(stack.sandboxes.flexiqashUrl, 'DELETE', '/__sandbox/faults');
+      await clearFaults(stack.sandboxes.flexiqashUrl);
     }
     expect(retries[0].error).toMatchObject({ type: 'timeout', status: 0 });
     // Later attempts found the first still running (409 idempotency_in_progress) until its answer was stored.
@@ -403,9 +391,9 @@ describe('@paygw/client against the real gateway', () => {
     const before = await providerCreates(stack);
     const retries: RetryInfo[] = [];
     const retrying = stack.clientFor(key, { onRetry: (info) => retries.push(info) });
-    await call(stack.sandboxes.flexiqashUrl, 'PUT', '/__sandbox/faults', { body: { failNext: 1, failStatus: 503 } });
+    await setFaults(stack.sandboxes.flexiqashUrl, { failNext: 1, failStatus: 503 });
     const error = await rejection(retrying.payments.create({ amount: 888, currency: 'USD', description: 'Lost create', reference }, { idempotencyKey }));
-    await call(stack.sandboxes.flexiqashUrl, 'DELETE', '/__sandbox/faults');
+    await clearFaults(stack.sandboxes.flexiqashUrl);
 
     // The provider's 5xx leaves the outcome unknown, so the gateway keeps the payment pending (flagged for
     // reconciliation) and stores its 502 for the key. The client retried 5xx once with the same key, got that

@@ -3,6 +3,7 @@ import { newWebhookSecret } from '../libs/outbox/src/signature';
 import { call } from './support/http';
 import { AppProcess, startWorker } from './support/processes';
 import { Receiver } from './support/receiver';
+import { clearFaults, setFaults } from './support/sandbox';
 import { until } from './support/services';
 import { startStack, Stack } from './support/stack';
 
@@ -62,7 +63,7 @@ describe('end to end: checkout → provider webhook → gateway → worker → s
 
   it('a create that timed out is found at the provider by its reference and adopted', async () => {
     // FlexiQash makes the payment but answers too late: the gateway gives up, not knowing the outcome.
-    await call(stack.sandboxes.flexiqashUrl, 'PUT', '/__sandbox/faults', { body: { responseDelayMs: 900 } });
+    await setFaults(stack.sandboxes.flexiqashUrl, { responseDelayMs: 900 });
     let paymentId: string;
     try {
       // The 504 is stored for the create's Idempotency-Key: the client's retry gets it replayed and stops there.
@@ -71,7 +72,7 @@ describe('end to end: checkout → provider webhook → gateway → worker → s
       expect(answer).toMatchObject({ status: 504, type: 'provider_timeout', replayed: true });
       paymentId = ((answer as PaymentsApiError).details as { paymentId: string }).paymentId;
     } finally {
-      await call(stack.sandboxes.flexiqashUrl, 'DELETE', '/__sandbox/faults');
+      await clearFaults(stack.sandboxes.flexiqashUrl);
     }
     const flagged = await client.payments.get(paymentId);
     expect(flagged).toMatchObject({ status: 'pending', providerPaymentId: null });
@@ -89,12 +90,12 @@ describe('end to end: checkout → provider webhook → gateway → worker → s
   it('a create that failed ambiguously and never reached the provider is failed after the bounded wait', async () => {
     // FlexiQash holds the call and never carries it out (the worker's reconciliation calls are held too, so no
     // single-shot fault can be taken by them instead); the gateway times out without knowing the outcome.
-    await call(stack.sandboxes.flexiqashUrl, 'PUT', '/__sandbox/faults', { body: { hang: true } });
+    await setFaults(stack.sandboxes.flexiqashUrl, { hang: true });
     let answer: unknown;
     try {
       answer = await client.payments.create({ amount: 888, currency: 'USD', description: 'Lost create' }).catch((error: PaymentsApiError) => error);
     } finally {
-      await call(stack.sandboxes.flexiqashUrl, 'DELETE', '/__sandbox/faults');
+      await clearFaults(stack.sandboxes.flexiqashUrl);
     }
     expect(answer).toBeInstanceOf(PaymentsApiError);
     // The client's retry with the same Idempotency-Key gets the stored answer, not a second payment.

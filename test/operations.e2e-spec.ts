@@ -1,12 +1,14 @@
 import { spawnSync } from 'node:child_process';
 import { createHmac, randomBytes } from 'node:crypto';
+import { CreatePaymentInput, PaymentsClient } from '@app/client';
+import { lastResponse } from './support/client';
 import { call } from './support/http';
 import { freePort } from './support/processes';
 import { ADMIN_KEY, startStack, Stack } from './support/stack';
 
 const FLEXIQASH_WEBHOOK_SECRET = 'sandbox-flexiqash-webhook-secret';
 
-const payment = (email = 'john@example.com') => ({
+const payment = (email = 'john@example.com'): CreatePaymentInput => ({
   amount: 12399,
   currency: 'USD',
   description: 'Membership',
@@ -35,13 +37,17 @@ function jsonLines(output: string): Array<Record<string, unknown>> {
     .map((line) => JSON.parse(line) as Record<string, unknown>);
 }
 
+// Most of what this file checks is outside /v1 (health, metrics, /admin/*, /docs, inbound webhooks), which the
+// client does not cover: those calls are plain HTTP. The /v1 calls go through the client.
 describe('operations (health, metrics, queue dashboard, OpenAPI, logs)', () => {
   let stack: Stack;
   let serviceKey: string;
+  let service: PaymentsClient;
 
   beforeAll(async () => {
     stack = await startStack();
     serviceKey = await stack.newKey();
+    service = stack.clientFor(serviceKey);
   });
   afterAll(async () => {
     await stack?.close();
@@ -49,6 +55,7 @@ describe('operations (health, metrics, queue dashboard, OpenAPI, logs)', () => {
 
   describe('health', () => {
     it('is live, and ready with each dependency and every provider listed', async () => {
+      // Plain HTTP: /health is outside /v1.
       expect((await call(stack.url, 'GET', '/health/live')).body).toEqual({ status: 'ok' });
       const ready = await call(stack.url, 'GET', '/health/ready');
       expect(ready.status).toBe(200);
@@ -63,6 +70,7 @@ describe('operations (health, metrics, queue dashboard, OpenAPI, logs)', () => {
     it('answers 503 when Redis does not answer, and a provider being down does not fail readiness', async () => {
       const nowhere = await freePort();
       const other = await stack.startGateway({ REDIS_URL: `redis://127.0.0.1:${nowhere}`, FLASHPAY_BASE_URL: `http://127.0.0.1:${nowhere}` });
+      // Plain HTTP: /health and /metrics are outside /v1.
       const ready = await call(other.url, 'GET', '/health/ready');
       expect(ready.status).toBe(503);
       expect(ready.body.status).toBe('unavailable');
@@ -81,6 +89,7 @@ describe('operations (health, metrics, queue dashboard, OpenAPI, logs)', () => {
 
   describe('metrics', () => {
     it('needs the admin key and answers in the error envelope otherwise', async () => {
+      // Plain HTTP: /metrics is outside /v1.
       const anonymous = await call(stack.url, 'GET', '/metrics');
       expect(anonymous.status).toBe(401);
       expect(anonymous.body.error.type).toBe('authentication');
@@ -90,19 +99,21 @@ describe('operations (health, metrics, queue dashboard, OpenAPI, logs)', () => {
     });
 
     it('exposes requests by route template, provider calls, circuits, queue, deliveries, outbox lag and payments', async () => {
-      const endpoint = await stack.api('POST', '/v1/webhook-endpoints', { url: 'http://127.0.0.1:9/hook', events: ['*'] }, serviceKey);
-      expect(endpoint.status).toBe(201);
-      const created = await stack.api('POST', '/v1/payments', payment(), serviceKey);
-      expect(created.status).toBe(201);
-      expect((await stack.api('GET', `/v1/payments/${created.body.id}`, undefined, serviceKey)).status).toBe(200);
+      await service.webhookEndpoints.create({ url: 'http://127.0.0.1:9/hook', events: ['*'] });
+      expect(lastResponse(service).status).toBe(201);
+      const created = await service.payments.create(payment());
+      expect(lastResponse(service).status).toBe(201);
+      await service.payments.get(created.id);
+      expect(lastResponse(service).status).toBe(200);
 
+      // Plain HTTP: /metrics is outside /v1.
       const scraped = await call(stack.url, 'GET', '/metrics', { key: ADMIN_KEY });
       expect(scraped.status).toBe(200);
       expect(scraped.headers.get('content-type')).toMatch(/^text\/plain; version=0\.0\.4/);
       const text = scraped.text;
       expect(text).toMatch(/^paygw_http_request_duration_seconds_count\{method="GET",route="\/v1\/payments\/:id",status="200"\} [1-9]/m);
       expect(text).toMatch(/^paygw_http_request_duration_seconds_count\{method="POST",route="\/v1\/payments",status="201"\} [1-9]/m);
-      expect(text).not.toContain(created.body.id);
+      expect(text).not.toContain(created.id);
       expect(text).toMatch(/^paygw_provider_calls_total\{provider="flexiqash",operation="\w+",outcome="ok"\} [1-9]/m);
       expect(text).toMatch(/^paygw_provider_call_duration_seconds_bucket\{le="[^"]+",provider="flexiqash"/m);
       expect(text).toMatch(/^paygw_provider_circuit_state\{provider="flexiqash"\} 0$/m);
@@ -120,6 +131,7 @@ describe('operations (health, metrics, queue dashboard, OpenAPI, logs)', () => {
 
   describe('provider state and routing (admin)', () => {
     it('answers /admin/providers and /admin/routing for the admin key only', async () => {
+      // Plain HTTP: /admin/* is outside /v1.
       const providers = await stack.api('GET', '/admin/providers');
       expect(providers.status).toBe(200);
       expect(providers.body.data.map((p: { name: string }) => p.name)).toEqual(['flexiqash', 'flashpay']);
@@ -133,6 +145,7 @@ describe('operations (health, metrics, queue dashboard, OpenAPI, logs)', () => {
 
   describe('queue dashboard', () => {
     it('refuses without the admin key, in the error envelope', async () => {
+      // Plain HTTP: the queue dashboard is outside /v1; its cookie and ?key= logins are browser requests.
       const anonymous = await call(stack.url, 'GET', '/admin/queues');
       expect(anonymous.status).toBe(401);
       expect(anonymous.body.error).toMatchObject({ type: 'authentication', code: 'missing_api_key' });
@@ -145,6 +158,7 @@ describe('operations (health, metrics, queue dashboard, OpenAPI, logs)', () => {
     });
 
     it('opens with the bearer admin key', async () => {
+      // Plain HTTP: the queue dashboard is outside /v1.
       const page = await call(stack.url, 'GET', '/admin/queues', { key: ADMIN_KEY });
       expect(page.status).toBe(200);
       expect(page.headers.get('content-type')).toContain('text/html');
@@ -154,6 +168,7 @@ describe('operations (health, metrics, queue dashboard, OpenAPI, logs)', () => {
     });
 
     it('opens in a browser: ?key= once, then an HttpOnly SameSite=Strict cookie', async () => {
+      // Plain HTTP: what a browser does with the queue dashboard.
       const login = await fetch(`${stack.url}/admin/queues?key=${encodeURIComponent(ADMIN_KEY)}`, { redirect: 'manual' });
       expect(login.status).toBe(303);
       expect(login.headers.get('location')).toBe('/admin/queues');
@@ -175,6 +190,7 @@ describe('operations (health, metrics, queue dashboard, OpenAPI, logs)', () => {
 
   describe('OpenAPI', () => {
     it('serves the UI at /docs and the document at /docs-json without a key', async () => {
+      // Plain HTTP: /docs is outside /v1.
       const ui = await fetch(`${stack.url}/docs`, { headers: { accept: 'text/html' } });
       expect(ui.status).toBe(200);
       expect(ui.headers.get('content-type')).toContain('text/html');
@@ -184,6 +200,7 @@ describe('operations (health, metrics, queue dashboard, OpenAPI, logs)', () => {
     });
 
     it('is a valid OpenAPI 3 document with the bearer scheme and the error envelope', async () => {
+      // Plain HTTP: /docs-json is outside /v1.
       const doc = (await call(stack.url, 'GET', '/docs-json')).body;
       expect(doc.openapi).toMatch(/^3\./);
       expect(validateOpenApi(doc)).toBeNull();
@@ -197,6 +214,7 @@ describe('operations (health, metrics, queue dashboard, OpenAPI, logs)', () => {
     });
 
     it('describes every route the gateway registers, and nothing else', async () => {
+      // Plain HTTP: /docs-json and /admin/routes are outside /v1.
       const doc = (await call(stack.url, 'GET', '/docs-json')).body;
       const routes = await stack.api('GET', '/admin/routes');
       expect(routes.status).toBe(200);
@@ -224,16 +242,18 @@ describe('operations (health, metrics, queue dashboard, OpenAPI, logs)', () => {
     it('are JSON lines with the request id, route, status and duration, and carry no secret or payer e-mail', async () => {
       const requestId = `ops-log-${randomBytes(4).toString('hex')}`;
       const email = `payer.${randomBytes(4).toString('hex')}@example.com`;
-      const created = await stack.api('POST', '/v1/payments', payment(email), serviceKey, { 'x-request-id': requestId });
+      await service.payments.create(payment(email), { requestId });
+      const created = lastResponse(service);
       expect(created.status).toBe(201);
 
-      const newKey = await stack.api('POST', '/v1/api-keys', { name: 'log test', scopes: ['payments:read'] });
-      expect(newKey.status).toBe(201);
-      await stack.api('GET', '/v1/payments?limit=1', undefined, newKey.body.key);
+      const newKey = await stack.client.apiKeys.create({ name: 'log test', scopes: ['payments:read'] });
+      expect(lastResponse(stack.client).status).toBe(201);
+      await stack.clientFor(newKey.key).payments.list({ limit: 1 });
 
-      const endpoint = await stack.api('POST', '/v1/webhook-endpoints', { url: 'http://127.0.0.1:9/hook', events: ['*'] }, serviceKey);
-      expect(endpoint.body.secret).toMatch(/^whsec_/);
+      const endpoint = await service.webhookEndpoints.create({ url: 'http://127.0.0.1:9/hook', events: ['*'] });
+      expect(endpoint.secret).toMatch(/^whsec_/);
 
+      // Plain HTTP: the inbound provider webhook is outside /v1.
       const body = JSON.stringify({ paymentReference: `unknown-${requestId}` });
       const signature = `sha256=${createHmac('sha256', FLEXIQASH_WEBHOOK_SECRET).update(body).digest('hex')}`;
       const inbound = await call(stack.url, 'POST', '/webhooks/flexiqash', {
@@ -242,7 +262,8 @@ describe('operations (health, metrics, queue dashboard, OpenAPI, logs)', () => {
       });
       expect(inbound.status).toBe(200);
       const cookie = `session-${randomBytes(8).toString('hex')}`;
-      await call(stack.url, 'GET', '/v1/providers', { key: serviceKey, headers: { cookie: `paygw=${cookie}` } });
+      await stack.clientFor(serviceKey, { headers: { cookie: `paygw=${cookie}` } }).providers.list();
+      // Plain HTTP: the dashboard's browser login and /metrics are outside /v1.
       await fetch(`${stack.url}/admin/queues?key=${encodeURIComponent(ADMIN_KEY)}`, { redirect: 'manual' });
       // A wrong key is a secret too: someone may have mistyped the real one.
       const almost = `${ADMIN_KEY.slice(0, -1)}x`;
@@ -250,7 +271,7 @@ describe('operations (health, metrics, queue dashboard, OpenAPI, logs)', () => {
 
       await new Promise((resolve) => setTimeout(resolve, 300));
       const output = stack.gateway.output();
-      for (const secret of [ADMIN_KEY, serviceKey, newKey.body.key, endpoint.body.secret, signature, signature.slice(7), FLEXIQASH_WEBHOOK_SECRET, email, cookie, almost]) {
+      for (const secret of [ADMIN_KEY, serviceKey, newKey.key, endpoint.secret, signature, signature.slice(7), FLEXIQASH_WEBHOOK_SECRET, email, cookie, almost]) {
         expect({ secret, leaked: output.includes(secret) }).toEqual({ secret, leaked: false });
       }
 

@@ -1,32 +1,42 @@
-import { SANDBOX_TOKENS, startStack, Stack } from './support/stack';
+import { CreatePaymentInput, PaymentsClient } from '@app/client';
+import { lastResponse, rejection } from './support/client';
 import { call } from './support/http';
+import { clearFaults, setFaults } from './support/sandbox';
+import { ADMIN_KEY, SANDBOX_TOKENS, startStack, Stack } from './support/stack';
 
-const usd = (overrides: Record<string, unknown> = {}) => ({
+const usd = (overrides: Partial<CreatePaymentInput> = {}): CreatePaymentInput => ({
   amount: 12399,
   currency: 'USD',
   description: 'Membership',
   payer: { name: 'John Smith', email: 'john@example.com' },
   ...overrides,
 });
+/** The same body with anything in it: for the bodies the typed client cannot send. */
+const usdBody = (overrides: Record<string, unknown>) => ({ ...usd(), ...overrides });
 
 describe('payments over HTTP (real Postgres, real sandboxes)', () => {
   let stack: Stack;
   let key: string;
+  let client: PaymentsClient;
 
   beforeAll(async () => {
     stack = await startStack({ PAYMENTS_CURRENCY_ROUTES: 'NGN=flashpay' });
     key = await stack.newKey();
+    client = stack.clientFor(key);
   });
   afterAll(async () => {
     await stack?.close();
   });
 
+  /** What FlexiQash's sandbox holds for a payment, read through the provider's own API (not the gateway's). */
+  const atFlexiqash = (providerPaymentId: string | null) =>
+    call(stack.sandboxes.flexiqashUrl, 'GET', `/api/payments/${providerPaymentId}/view`, { key: SANDBOX_TOKENS.flexiqash });
+
   describe('FlexiQash', () => {
     it('creates, reads, lists, updates, archives, unarchives and cancels a payment', async () => {
-      const created = await stack.api('POST', '/v1/payments', usd({ reference: 'order-1', metadata: { order: '1' } }), key);
-      expect(created.status).toBe(201);
-      expect(created.headers.get('x-request-id')).toBeTruthy();
-      const payment = created.body;
+      const payment = await client.payments.create(usd({ reference: 'order-1', metadata: { order: '1' } }));
+      expect(lastResponse(client).status).toBe(201);
+      expect(lastResponse(client).headers.get('x-request-id')).toBeTruthy();
       expect(payment).toMatchObject({
         object: 'payment',
         provider: 'flexiqash',
@@ -43,160 +53,154 @@ describe('payments over HTTP (real Postgres, real sandboxes)', () => {
       expect(payment.checkoutUrl).toContain(payment.providerPaymentId);
 
       // The sandbox received exactly 123.99 in major units.
-      const atProvider = await call(stack.sandboxes.flexiqashUrl, 'GET', `/api/payments/${payment.providerPaymentId}/view`, {
-        key: SANDBOX_TOKENS.flexiqash,
-      });
+      const atProvider = await atFlexiqash(payment.providerPaymentId);
       expect(atProvider.body.amount).toBe(123.99);
 
-      const read = await stack.api('GET', `/v1/payments/${payment.id}`, undefined, key);
-      expect(read.status).toBe(200);
-      expect(read.body).toEqual(payment);
+      const read = await client.payments.get(payment.id);
+      expect(lastResponse(client).status).toBe(200);
+      expect(read).toEqual(payment);
 
-      const listed = await stack.api('GET', '/v1/payments?reference=order-1', undefined, key);
-      expect(listed.body.data.map((p: { id: string }) => p.id)).toEqual([payment.id]);
+      const listed = await client.payments.list({ reference: 'order-1' });
+      expect(listed.data.map((p) => p.id)).toEqual([payment.id]);
 
-      const updated = await stack.api('PATCH', `/v1/payments/${payment.id}`, { description: 'Gold membership', amount: 1999 }, key);
-      expect(updated.status).toBe(200);
-      expect(updated.body).toMatchObject({ description: 'Gold membership', amount: 1999 });
-      const afterUpdate = await call(stack.sandboxes.flexiqashUrl, 'GET', `/api/payments/${payment.providerPaymentId}/view`, {
-        key: SANDBOX_TOKENS.flexiqash,
-      });
+      const updated = await client.payments.update(payment.id, { description: 'Gold membership', amount: 1999 });
+      expect(lastResponse(client).status).toBe(200);
+      expect(updated).toMatchObject({ description: 'Gold membership', amount: 1999 });
+      const afterUpdate = await atFlexiqash(payment.providerPaymentId);
       expect(afterUpdate.body).toMatchObject({ name: 'Gold membership', amount: 19.99 });
 
-      const archived = await stack.api('POST', `/v1/payments/${payment.id}/archive`, undefined, key);
-      expect(archived.status).toBe(200);
-      expect(archived.body.archived).toBe(true);
-      const onlyArchived = await stack.api('GET', '/v1/payments?archived=true', undefined, key);
-      expect(onlyArchived.body.data.map((p: { id: string }) => p.id)).toContain(payment.id);
-      const unarchived = await stack.api('POST', `/v1/payments/${payment.id}/unarchive`, undefined, key);
-      expect(unarchived.body.archived).toBe(false);
+      const archived = await client.payments.archive(payment.id);
+      expect(lastResponse(client).status).toBe(200);
+      expect(archived.archived).toBe(true);
+      const onlyArchived = await client.payments.list({ archived: true });
+      expect(onlyArchived.data.map((p) => p.id)).toContain(payment.id);
+      const unarchived = await client.payments.unarchive(payment.id);
+      expect(unarchived.archived).toBe(false);
 
-      const cancelled = await stack.api('DELETE', `/v1/payments/${payment.id}`, undefined, key);
-      expect(cancelled.status).toBe(200);
-      expect(cancelled.body.status).toBe('cancelled');
-      const stillThere = await stack.api('GET', `/v1/payments/${payment.id}`, undefined, key);
-      expect(stillThere.body.status).toBe('cancelled');
-      const gone = await call(stack.sandboxes.flexiqashUrl, 'GET', `/api/payments/${payment.providerPaymentId}/view`, {
-        key: SANDBOX_TOKENS.flexiqash,
-      });
+      const cancelled = await client.payments.cancel(payment.id);
+      expect(lastResponse(client).status).toBe(200);
+      expect(cancelled.status).toBe('cancelled');
+      const stillThere = await client.payments.get(payment.id);
+      expect(stillThere.status).toBe('cancelled');
+      const gone = await atFlexiqash(payment.providerPaymentId);
       expect(gone.status).toBe(404);
 
-      const again = await stack.api('PATCH', `/v1/payments/${payment.id}`, { description: 'too late' }, key);
-      expect(again.status).toBe(409);
-      expect(again.body.error.type).toBe('conflict');
+      await expect(client.payments.update(payment.id, { description: 'too late' })).rejects.toMatchObject({ status: 409, type: 'conflict' });
     });
 
     it('shows succeeded after the payer pays on the checkout page, with the transaction', async () => {
-      const payment = (await stack.api('POST', '/v1/payments', usd(), key)).body;
-      const page = await fetch(payment.checkoutUrl);
+      const payment = await client.payments.create(usd());
+      // The payer's browser on the sandbox's checkout page.
+      const page = await fetch(payment.checkoutUrl!);
       expect(page.status).toBe(200);
       expect(await page.text()).toContain('Pay');
-      const paid = await fetch(payment.checkoutUrl.replace(/\/request$/, '/pay'), { method: 'POST' });
+      const paid = await fetch(payment.checkoutUrl!.replace(/\/request$/, '/pay'), { method: 'POST' });
       expect(paid.status).toBe(200);
 
-      const refreshed = await stack.api('POST', `/v1/payments/${payment.id}/refresh`, undefined, key);
-      expect(refreshed.status).toBe(200);
-      expect(refreshed.body.status).toBe('succeeded');
-      expect(refreshed.body.providerStatus).toBe('success');
+      const refreshed = await client.payments.refresh(payment.id);
+      expect(lastResponse(client).status).toBe(200);
+      expect(refreshed.status).toBe('succeeded');
+      expect(refreshed.providerStatus).toBe('success');
 
-      const transactions = await stack.api('GET', `/v1/payments/${payment.id}/transactions`, undefined, key);
-      expect(transactions.status).toBe(200);
-      expect(transactions.body.data).toHaveLength(1);
-      expect(transactions.body.data[0]).toMatchObject({ status: 'succeeded', amount: 12399, currency: 'USD' });
+      const transactions = await client.payments.transactions(payment.id);
+      expect(lastResponse(client).status).toBe(200);
+      expect(transactions.data).toHaveLength(1);
+      expect(transactions.data[0]).toMatchObject({ status: 'succeeded', amount: 12399, currency: 'USD' });
 
-      const cancel = await stack.api('DELETE', `/v1/payments/${payment.id}`, undefined, key);
-      expect(cancel.status).toBe(409);
+      await expect(client.payments.cancel(payment.id)).rejects.toMatchObject({ status: 409 });
     });
   });
 
   describe('Flashpay', () => {
     it('creates (chosen by the NGN currency route), reads and lists a payment, then sees it paid', async () => {
-      const created = await stack.api('POST', '/v1/payments', { amount: 1080000, currency: 'NGN', description: 'Watch purchase', reference: 'watch-1' }, key);
-      expect(created.status).toBe(201);
-      expect(created.body).toMatchObject({ provider: 'flashpay', amount: 1080000, currency: 'NGN', status: 'pending', providerStatus: 'OPEN' });
+      const created = await client.payments.create({ amount: 1080000, currency: 'NGN', description: 'Watch purchase', reference: 'watch-1' });
+      expect(lastResponse(client).status).toBe(201);
+      expect(created).toMatchObject({ provider: 'flashpay', amount: 1080000, currency: 'NGN', status: 'pending', providerStatus: 'OPEN' });
 
-      const atProvider = await call(stack.sandboxes.flashpayUrl, 'GET', `/api/v1/payment/${created.body.providerPaymentId}`, {
+      // What Flashpay's sandbox holds, read through the provider's own API.
+      const atProvider = await call(stack.sandboxes.flashpayUrl, 'GET', `/api/v1/payment/${created.providerPaymentId}`, {
         key: SANDBOX_TOKENS.flashpay,
       });
-      expect(atProvider.body).toMatchObject({ amount: 1080000, currency: 'NGN', reference: created.body.id });
+      expect(atProvider.body).toMatchObject({ amount: 1080000, currency: 'NGN', reference: created.id });
       expect(atProvider.body.statusWebhook).toBe(`${stack.url}/webhooks/flashpay`);
 
-      const listed = await stack.api('GET', '/v1/payments?provider=flashpay', undefined, key);
-      expect(listed.body.data.map((p: { id: string }) => p.id)).toContain(created.body.id);
+      const listed = await client.payments.list({ provider: 'flashpay' });
+      expect(listed.data.map((p) => p.id)).toContain(created.id);
 
-      const paid = await fetch(`${stack.sandboxes.flashpayUrl}/checkout/${created.body.providerPaymentId}/pay`, { method: 'POST' });
+      // The payer pays on the sandbox's checkout page.
+      const paid = await fetch(`${stack.sandboxes.flashpayUrl}/checkout/${created.providerPaymentId}/pay`, { method: 'POST' });
       expect(paid.status).toBe(200);
-      const refreshed = await stack.api('POST', `/v1/payments/${created.body.id}/refresh`, undefined, key);
-      expect(refreshed.body).toMatchObject({ status: 'succeeded', providerStatus: 'PAID' });
+      const refreshed = await client.payments.refresh(created.id);
+      expect(refreshed).toMatchObject({ status: 'succeeded', providerStatus: 'PAID' });
     });
 
     it('answers 422 capability_not_supported for what Flashpay cannot do', async () => {
-      const created = await stack.api('POST', '/v1/payments', { amount: 5000, currency: 'NGN', description: 'x' }, key);
-      for (const [method, path, body] of [
-        ['PATCH', `/v1/payments/${created.body.id}`, { description: 'y' }],
-        ['DELETE', `/v1/payments/${created.body.id}`, undefined],
-        ['POST', `/v1/payments/${created.body.id}/archive`, undefined],
-        ['GET', `/v1/payments/${created.body.id}/transactions`, undefined],
-      ] as const) {
-        const answer = await stack.api(method, path, body, key);
-        expect({ path, method, status: answer.status, type: answer.body.error?.type }).toEqual({ path, method, status: 422, type: 'capability_not_supported' });
+      const created = await client.payments.create({ amount: 5000, currency: 'NGN', description: 'x' });
+      const calls: Array<[string, string, () => Promise<unknown>]> = [
+        ['PATCH', `/v1/payments/${created.id}`, () => client.payments.update(created.id, { description: 'y' })],
+        ['DELETE', `/v1/payments/${created.id}`, () => client.payments.cancel(created.id)],
+        ['POST', `/v1/payments/${created.id}/archive`, () => client.payments.archive(created.id)],
+        ['GET', `/v1/payments/${created.id}/transactions`, () => client.payments.transactions(created.id)],
+      ];
+      for (const [method, path, send] of calls) {
+        const error = await rejection(send());
+        expect({ path: error.path, method: error.method, status: error.status, type: error.type }).toEqual({ path, method, status: 422, type: 'capability_not_supported' });
       }
       // Metadata is the gateway's own and changes on any provider.
-      const meta = await stack.api('PATCH', `/v1/payments/${created.body.id}`, { metadata: { a: 'b' } }, key);
-      expect(meta.status).toBe(200);
-      expect(meta.body.metadata).toEqual({ a: 'b' });
+      const meta = await client.payments.update(created.id, { metadata: { a: 'b' } });
+      expect(lastResponse(client).status).toBe(200);
+      expect(meta.metadata).toEqual({ a: 'b' });
     });
 
     it('lists beneficiaries and pays out to one, which settles', async () => {
-      const beneficiaries = await stack.api('GET', '/v1/beneficiaries?provider=flashpay', undefined, key);
-      expect(beneficiaries.status).toBe(200);
-      expect(beneficiaries.body.data.length).toBeGreaterThan(0);
-      const beneficiary = beneficiaries.body.data[0];
+      const beneficiaries = await client.beneficiaries.list({ provider: 'flashpay' });
+      expect(lastResponse(client).status).toBe(200);
+      expect(beneficiaries.data.length).toBeGreaterThan(0);
+      const beneficiary = beneficiaries.data[0];
       expect(beneficiary).toEqual({ id: expect.any(String), name: expect.any(String), bankId: expect.any(String), accountNumber: expect.any(String), accountName: expect.any(String) });
 
-      const payout = await stack.api('POST', '/v1/payouts', { amount: 250000, currency: 'NGN', beneficiaryId: beneficiary.id, reference: 'salary-1' }, key);
-      expect(payout.status).toBe(201);
-      expect(payout.body).toMatchObject({ object: 'payout', provider: 'flashpay', amount: 250000, currency: 'NGN', status: 'pending', reference: 'salary-1' });
-      expect(payout.body.id).toMatch(/^po_/);
+      const payout = await client.payouts.create({ amount: 250000, currency: 'NGN', beneficiaryId: beneficiary.id, reference: 'salary-1' });
+      expect(lastResponse(client).status).toBe(201);
+      expect(payout).toMatchObject({ object: 'payout', provider: 'flashpay', amount: 250000, currency: 'NGN', status: 'pending', reference: 'salary-1' });
+      expect(payout.id).toMatch(/^po_/);
 
-      let status = payout.body.status;
+      let status = payout.status;
       for (let i = 0; i < 40 && status === 'pending'; i++) {
         await new Promise((resolve) => setTimeout(resolve, 100));
-        status = (await stack.api('POST', `/v1/payouts/${payout.body.id}/refresh`, undefined, key)).body.status;
+        status = (await client.payouts.refresh(payout.id)).status;
       }
       expect(status).toBe('succeeded');
-      const listed = await stack.api('GET', '/v1/payouts', undefined, key);
-      expect(listed.body.data.map((p: { id: string }) => p.id)).toContain(payout.body.id);
+      const listed = await client.payouts.list();
+      expect(listed.data.map((p) => p.id)).toContain(payout.id);
 
-      const direct = await stack.api('POST', '/v1/payouts', { amount: 1000, currency: 'NGN', destination: { bankId: 'b1', accountNumber: '0123456789', accountName: 'Ada' } }, key);
-      expect(direct.status).toBe(201);
-      expect(direct.body.destination).toMatchObject({ bankId: 'b1', accountNumber: '0123456789', accountName: 'Ada' });
+      const direct = await client.payouts.create({ amount: 1000, currency: 'NGN', destination: { bankId: 'b1', accountNumber: '0123456789', accountName: 'Ada' } });
+      expect(lastResponse(client).status).toBe(201);
+      expect(direct.destination).toMatchObject({ bankId: 'b1', accountNumber: '0123456789', accountName: 'Ada' });
     });
 
     it('refuses a payout on FlexiQash with 422', async () => {
-      const answer = await stack.api('POST', '/v1/payouts', { amount: 1000, currency: 'USD', provider: 'flexiqash', beneficiaryId: 'x' }, key);
-      expect(answer.status).toBe(422);
-      expect(answer.body.error.type).toBe('capability_not_supported');
+      await expect(client.payouts.create({ amount: 1000, currency: 'USD', provider: 'flexiqash', beneficiaryId: 'x' })).rejects.toMatchObject({
+        status: 422,
+        type: 'capability_not_supported',
+      });
     });
   });
 
   describe('routing', () => {
     it('chooses by body, then currency route, then default; refuses a currency the provider does not take', async () => {
-      const byBody = await stack.api('POST', '/v1/payments', usd({ provider: 'flexiqash' }), key);
-      expect(byBody.body.provider).toBe('flexiqash');
-      const byRoute = await stack.api('POST', '/v1/payments', { amount: 100, currency: 'NGN', description: 'r' }, key);
-      expect(byRoute.body.provider).toBe('flashpay');
-      const byDefault = await stack.api('POST', '/v1/payments', usd(), key);
-      expect(byDefault.body.provider).toBe('flexiqash');
+      const byBody = await client.payments.create(usd({ provider: 'flexiqash' }));
+      expect(byBody.provider).toBe('flexiqash');
+      const byRoute = await client.payments.create({ amount: 100, currency: 'NGN', description: 'r' });
+      expect(byRoute.provider).toBe('flashpay');
+      const byDefault = await client.payments.create(usd());
+      expect(byDefault.provider).toBe('flexiqash');
 
-      const wrongCurrency = await stack.api('POST', '/v1/payments', usd({ currency: 'EUR' }), key);
-      expect(wrongCurrency.status).toBe(422);
-      expect(wrongCurrency.body.error.type).toBe('capability_not_supported');
-      const wrongPair = await stack.api('POST', '/v1/payments', usd({ provider: 'flashpay' }), key);
-      expect(wrongPair.status).toBe(422);
+      await expect(client.payments.create(usd({ currency: 'EUR' }))).rejects.toMatchObject({ status: 422, type: 'capability_not_supported' });
+      await expect(client.payments.create(usd({ provider: 'flashpay' }))).rejects.toMatchObject({ status: 422 });
     });
 
     it('follows PUT /admin/routing without a restart', async () => {
+      // Plain HTTP for /admin/routing: admin routes are outside /v1 and the client.
       const before = await stack.api('GET', '/admin/routing');
       expect(before.body).toMatchObject({ defaultProvider: 'flexiqash', currencyRoutes: { NGN: 'flashpay' } });
 
@@ -207,10 +211,10 @@ describe('payments over HTTP (real Postgres, real sandboxes)', () => {
 
       const stored = await stack.api('PUT', '/admin/routing', { defaultProvider: 'flashpay', currencyRoutes: { USD: 'flexiqash' } });
       expect(stored.status).toBe(200);
-      const ngn = await stack.api('POST', '/v1/payments', { amount: 100, currency: 'NGN', description: 'd' }, key);
-      expect(ngn.body.provider).toBe('flashpay');
-      const providers = await stack.api('GET', '/v1/providers', undefined, key);
-      expect(providers.body.find((p: { name: string }) => p.name === 'flashpay').default).toBe(true);
+      const ngn = await client.payments.create({ amount: 100, currency: 'NGN', description: 'd' });
+      expect(ngn.provider).toBe('flashpay');
+      const providers = await client.providers.list();
+      expect(providers.find((p) => p.name === 'flashpay')!.default).toBe(true);
 
       const restored = await stack.api('PUT', '/admin/routing', { defaultProvider: 'flexiqash', currencyRoutes: { NGN: 'flashpay' } });
       expect(restored.status).toBe(200);
@@ -220,60 +224,66 @@ describe('payments over HTTP (real Postgres, real sandboxes)', () => {
 
   describe('auth and tenancy', () => {
     it('answers 401 without a key, with a wrong key and with a revoked key', async () => {
+      // Plain HTTP: a request with no key at all, which the client cannot send.
       expect((await call(stack.url, 'GET', '/v1/payments')).status).toBe(401);
+      // Plain HTTP: the whole error envelope, checked field for field.
       const wrong = await stack.api('GET', '/v1/payments', undefined, 'sk_wrong');
       expect(wrong.status).toBe(401);
       expect(wrong.body).toEqual({ error: { type: 'authentication', code: 'invalid_api_key', message: expect.any(String) }, requestId: expect.any(String) });
 
-      const created = await stack.api('POST', '/v1/api-keys', { name: 'short-lived', scopes: ['payments:read'] });
-      expect(created.status).toBe(201);
-      expect(created.body.key).toMatch(/^sk_/);
-      expect((await stack.api('GET', '/v1/payments', undefined, created.body.key)).status).toBe(200);
-      const listed = await stack.api('GET', '/v1/api-keys');
-      expect(JSON.stringify(listed.body)).not.toContain(created.body.key);
-      expect((await stack.api('DELETE', `/v1/api-keys/${created.body.id}`)).status).toBe(204);
-      expect((await stack.api('GET', '/v1/payments', undefined, created.body.key)).status).toBe(401);
+      const created = await stack.client.apiKeys.create({ name: 'short-lived', scopes: ['payments:read'] });
+      expect(lastResponse(stack.client).status).toBe(201);
+      expect(created.key).toMatch(/^sk_/);
+      const shortLived = stack.clientFor(created.key);
+      await shortLived.payments.list();
+      expect(lastResponse(shortLived).status).toBe(200);
+      const listed = await stack.client.apiKeys.list();
+      expect(JSON.stringify(listed)).not.toContain(created.key);
+      await stack.client.apiKeys.revoke(created.id);
+      expect(lastResponse(stack.client).status).toBe(204);
+      await expect(shortLived.payments.list()).rejects.toMatchObject({ status: 401 });
     });
 
     it('answers 403 for a missing scope and for admin routes', async () => {
-      const readOnly = await stack.newKey(['payments:read']);
-      const denied = await stack.api('POST', '/v1/payments', usd(), readOnly);
-      expect(denied.status).toBe(403);
-      expect(denied.body.error.type).toBe('permission');
+      const readOnly = stack.clientFor(await stack.newKey(['payments:read']));
+      await expect(readOnly.payments.create(usd())).rejects.toMatchObject({ status: 403, type: 'permission' });
+      // Plain HTTP: /admin/* is outside /v1 and the client.
       expect((await stack.api('GET', '/admin/routing', undefined, key)).status).toBe(403);
-      expect((await stack.api('POST', '/v1/api-keys', { name: 'x', scopes: ['admin'] }, key)).status).toBe(403);
+      await expect(client.apiKeys.create({ name: 'x', scopes: ['admin'] })).rejects.toMatchObject({ status: 403 });
     });
 
     it("shows a service key only its own payments; another key's ids answer 404", async () => {
-      const other = await stack.newKey();
-      const mine = (await stack.api('POST', '/v1/payments', usd({ reference: 'tenant-a' }), key)).body;
-      const theirs = (await stack.api('POST', '/v1/payments', usd({ reference: 'tenant-b' }), other)).body;
-      expect((await stack.api('GET', `/v1/payments/${theirs.id}`, undefined, key)).status).toBe(404);
-      expect((await stack.api('DELETE', `/v1/payments/${theirs.id}`, undefined, key)).status).toBe(404);
-      expect((await stack.api('POST', `/v1/payments/${theirs.id}/refresh`, undefined, key)).status).toBe(404);
-      const listed = await stack.api('GET', '/v1/payments?limit=100', undefined, other);
-      const ids = listed.body.data.map((p: { id: string }) => p.id);
+      const other = stack.clientFor(await stack.newKey());
+      const mine = await client.payments.create(usd({ reference: 'tenant-a' }));
+      const theirs = await other.payments.create(usd({ reference: 'tenant-b' }));
+      await expect(client.payments.get(theirs.id)).rejects.toMatchObject({ status: 404 });
+      await expect(client.payments.cancel(theirs.id)).rejects.toMatchObject({ status: 404 });
+      await expect(client.payments.refresh(theirs.id)).rejects.toMatchObject({ status: 404 });
+      const listed = await other.payments.list({ limit: 100 });
+      const ids = listed.data.map((p) => p.id);
       expect(ids).toContain(theirs.id);
       expect(ids).not.toContain(mine.id);
       // The admin sees both.
-      expect((await stack.api('GET', `/v1/payments/${theirs.id}`)).status).toBe(200);
-      expect((await stack.api('GET', `/v1/payments/${mine.id}`)).status).toBe(200);
+      await stack.client.payments.get(theirs.id);
+      expect(lastResponse(stack.client).status).toBe(200);
+      await stack.client.payments.get(mine.id);
+      expect(lastResponse(stack.client).status).toBe(200);
     });
   });
 
   describe('lists', () => {
     it('pages with a cursor, newest first, without gaps or repeats', async () => {
-      const pager = await stack.newKey();
+      const pager = stack.clientFor(await stack.newKey());
       const ids: string[] = [];
-      for (let i = 0; i < 5; i++) ids.push((await stack.api('POST', '/v1/payments', usd({ reference: `page-${i}` }), pager)).body.id);
+      for (let i = 0; i < 5; i++) ids.push((await pager.payments.create(usd({ reference: `page-${i}` }))).id);
       const seen: string[] = [];
       let cursor: string | null = null;
       do {
-        const page: any = await stack.api('GET', `/v1/payments?limit=2${cursor ? `&cursor=${cursor}` : ''}`, undefined, pager);
-        expect(page.status).toBe(200);
-        expect(page.body.data.length).toBeLessThanOrEqual(2);
-        seen.push(...page.body.data.map((p: { id: string }) => p.id));
-        cursor = page.body.nextCursor;
+        const page = await pager.payments.list({ limit: 2, cursor: cursor ?? undefined });
+        expect(lastResponse(pager).status).toBe(200);
+        expect(page.data.length).toBeLessThanOrEqual(2);
+        seen.push(...page.data.map((p) => p.id));
+        cursor = page.nextCursor;
       } while (cursor);
       expect(seen).toEqual([...ids].reverse());
     });
@@ -284,23 +294,23 @@ describe('payments over HTTP (real Postgres, real sandboxes)', () => {
       ['malformed JSON', '{"amount": 1,'],
       ['a JSON array', '[1,2,3]'],
       ['a JSON string', '"hello"'],
-      ['amount as string', JSON.stringify(usd({ amount: '100' }))],
-      ['negative amount', JSON.stringify(usd({ amount: -5 }))],
-      ['zero amount', JSON.stringify(usd({ amount: 0 }))],
-      ['fractional amount', JSON.stringify(usd({ amount: 19.99 }))],
+      ['amount as string', JSON.stringify(usdBody({ amount: '100' }))],
+      ['negative amount', JSON.stringify(usdBody({ amount: -5 }))],
+      ['zero amount', JSON.stringify(usdBody({ amount: 0 }))],
+      ['fractional amount', JSON.stringify(usdBody({ amount: 19.99 }))],
       ['amount past 2^53', '{"amount": 9007199254740993, "currency": "USD", "description": "x"}'],
-      ['unknown field', JSON.stringify(usd({ colour: 'red' }))],
-      ['unknown nested field', JSON.stringify(usd({ payer: { name: 'a', email: 'a@b.co', age: 3 } }))],
-      ['lower-case currency', JSON.stringify(usd({ currency: 'usd' }))],
-      ['unknown currency', JSON.stringify(usd({ currency: 'XYZ' }))],
+      ['unknown field', JSON.stringify(usdBody({ colour: 'red' }))],
+      ['unknown nested field', JSON.stringify(usdBody({ payer: { name: 'a', email: 'a@b.co', age: 3 } }))],
+      ['lower-case currency', JSON.stringify(usdBody({ currency: 'usd' }))],
+      ['unknown currency', JSON.stringify(usdBody({ currency: 'XYZ' }))],
       ['missing description', JSON.stringify({ amount: 100, currency: 'USD' })],
-      ['bad e-mail', JSON.stringify(usd({ payer: { name: 'a', email: 'not-an-email' } }))],
-      ['unknown provider', JSON.stringify(usd({ provider: 'paypal' }))],
-      ['metadata with a number', JSON.stringify(usd({ metadata: { a: 1 } }))],
-      ['metadata with 21 keys', JSON.stringify(usd({ metadata: Object.fromEntries(Array.from({ length: 21 }, (_, i) => [`k${i}`, 'v'])) }))],
-      ['NUL in a string', JSON.stringify(usd({ description: 'a\u0000b' }))],
-      ['deep nesting', JSON.stringify(usd({ metadata: JSON.parse('{"a":'.repeat(50) + '1' + '}'.repeat(50)) }))],
-      ['oversize body', JSON.stringify(usd({ description: 'x'.repeat(70 * 1024) }))],
+      ['bad e-mail', JSON.stringify(usdBody({ payer: { name: 'a', email: 'not-an-email' } }))],
+      ['unknown provider', JSON.stringify(usdBody({ provider: 'paypal' }))],
+      ['metadata with a number', JSON.stringify(usdBody({ metadata: { a: 1 } }))],
+      ['metadata with 21 keys', JSON.stringify(usdBody({ metadata: Object.fromEntries(Array.from({ length: 21 }, (_, i) => [`k${i}`, 'v'])) }))],
+      ['NUL in a string', JSON.stringify(usdBody({ description: 'a\u0000b' }))],
+      ['deep nesting', JSON.stringify(usdBody({ metadata: JSON.parse('{"a":'.repeat(50) + '1' + '}'.repeat(50)) }))],
+      ['oversize body', JSON.stringify(usdBody({ description: 'x'.repeat(70 * 1024) }))],
       ['prototype pollution', '{"__proto__": {"admin": true}, "amount": 1, "currency": "USD", "description": "x"}'],
       ['wrong content type', 'amount=1', { 'content-type': 'application/x-www-form-urlencoded' }],
       ['text content type', 'hello', { 'content-type': 'text/plain' }],
@@ -308,7 +318,8 @@ describe('payments over HTTP (real Postgres, real sandboxes)', () => {
 
     // Rest parameters keep the callback's arity at zero, so Jest does not take the third column for `done`.
     it.each(cases)('%s → 4xx in the error envelope, nothing written', async (...[, raw, headers]) => {
-      const before = await stack.api('GET', '/v1/payments?limit=100');
+      const before = await stack.client.payments.list({ limit: 100 });
+      // Plain HTTP: bodies the typed client cannot send.
       const answer = await call(stack.url, 'POST', '/v1/payments', {
         key,
         rawBody: raw,
@@ -320,31 +331,32 @@ describe('payments over HTTP (real Postgres, real sandboxes)', () => {
         error: expect.objectContaining({ type: 'invalid_request', code: expect.any(String), message: expect.any(String) }),
         requestId: expect.any(String),
       });
-      const after = await stack.api('GET', '/v1/payments?limit=100');
-      expect(after.body.data.map((p: { id: string }) => p.id)).toEqual(before.body.data.map((p: { id: string }) => p.id));
+      const after = await stack.client.payments.list({ limit: 100 });
+      expect(after.data.map((p) => p.id)).toEqual(before.data.map((p) => p.id));
     });
 
     it('names the failing fields in details', async () => {
-      const answer = await stack.api('POST', '/v1/payments', { amount: 1.5, currency: 'usd', description: '' }, key);
-      expect(answer.status).toBe(422);
-      const fields = answer.body.error.details.map((d: { field: string }) => d.field);
+      const error = await rejection(client.payments.create({ amount: 1.5, currency: 'usd', description: '' }));
+      expect(error.status).toBe(422);
+      const fields = (error.details as Array<{ field: string }>).map((d) => d.field);
       expect(fields).toEqual(expect.arrayContaining(['amount', 'currency', 'description']));
     });
 
     it('answers 413 payload_too_large for a body over 64 KiB', async () => {
-      const answer = await stack.api('POST', '/v1/payments', usd({ description: 'x'.repeat(70 * 1024) }), key);
-      expect(answer.status).toBe(413);
-      expect(answer.body.error.code).toBe('payload_too_large');
+      await expect(client.payments.create(usd({ description: 'x'.repeat(70 * 1024) }))).rejects.toMatchObject({ status: 413, code: 'payload_too_large' });
     });
 
     it('answers 404 for unknown ids and routes, and 422 for bad query values', async () => {
-      expect((await stack.api('GET', '/v1/payments/pay_doesnotexist', undefined, key)).status).toBe(404);
-      expect((await stack.api('GET', '/v1/payments/%00', undefined, key)).status).toBe(404);
-      expect((await stack.api('GET', '/v1/payouts/po_x', undefined, key)).status).toBe(404);
+      await expect(client.payments.get('pay_doesnotexist')).rejects.toMatchObject({ status: 404 });
+      const nul = await rejection(client.payments.get('\u0000'));
+      expect({ path: nul.path, status: nul.status }).toEqual({ path: '/v1/payments/%00', status: 404 });
+      await expect(client.payouts.get('po_x')).rejects.toMatchObject({ status: 404 });
+      // Plain HTTP: a route the client does not have.
       const route = await stack.api('GET', '/v1/nothing-here', undefined, key);
       expect(route.status).toBe(404);
       expect(route.body.error.type).toBe('not_found');
       for (const query of ['limit=0', 'limit=101', 'limit=abc', 'status=paid', 'archived=maybe', 'cursor=zzz', 'colour=red']) {
+        // Plain HTTP: query values (most of them) the typed client cannot send.
         const answer = await stack.api('GET', `/v1/payments?${query}`, undefined, key);
         expect({ query, status: answer.status }).toEqual({ query, status: 422 });
       }
@@ -353,32 +365,31 @@ describe('payments over HTTP (real Postgres, real sandboxes)', () => {
 
   describe('provider failures', () => {
     it('maps a provider 5xx to 502 and keeps the payment flagged, a refused connection to 503, a timeout to 504', async () => {
-      await call(stack.sandboxes.flexiqashUrl, 'PUT', '/__sandbox/faults', { body: { failNext: 1, failStatus: 500 } });
-      const failed = await stack.api('POST', '/v1/payments', usd({ reference: 'fails-500' }), key);
-      expect(failed.status).toBe(502);
-      expect(failed.body.error.type).toBe('provider_error');
+      // One attempt per call, so the provider sees one create for each.
+      const once = stack.clientFor(key, { retries: 0 });
+      await setFaults(stack.sandboxes.flexiqashUrl, { failNext: 1, failStatus: 500 });
+      await expect(once.payments.create(usd({ reference: 'fails-500' }))).rejects.toMatchObject({ status: 502, type: 'provider_error' });
 
-      await call(stack.sandboxes.flexiqashUrl, 'PUT', '/__sandbox/faults', { body: { latencyMs: 3000 } });
-      const slow = await stack.api('POST', '/v1/payments', usd({ reference: 'times-out' }), key);
-      expect(slow.status).toBe(504);
-      expect(slow.body.error.type).toBe('provider_timeout');
-      await call(stack.sandboxes.flexiqashUrl, 'DELETE', '/__sandbox/faults');
+      await setFaults(stack.sandboxes.flexiqashUrl, { latencyMs: 3000 });
+      await expect(once.payments.create(usd({ reference: 'times-out' }))).rejects.toMatchObject({ status: 504, type: 'provider_timeout' });
+      await clearFaults(stack.sandboxes.flexiqashUrl);
 
-      const unknown = await stack.api('GET', '/v1/payments?reference=times-out', undefined, key);
-      expect(unknown.body.data).toHaveLength(1);
-      expect(unknown.body.data[0].status).toBe('pending');
+      const unknown = await client.payments.list({ reference: 'times-out' });
+      expect(unknown.data).toHaveLength(1);
+      expect(unknown.data[0].status).toBe('pending');
     });
 
     it('maps refused credentials to 502 and a closed port to 503', async () => {
       const broken = await startStack({ FLEXIQASH_API_TOKEN: 'not-the-token', FLASHPAY_BASE_URL: 'http://127.0.0.1:9' });
       try {
-        const auth = await broken.api('POST', '/v1/payments', usd());
-        expect(auth.status).toBe(502);
-        expect(auth.body.error).toMatchObject({ type: 'provider_error', code: 'provider_credentials_rejected' });
-        expect(JSON.stringify(auth.body)).not.toContain('not-the-token');
-        const refused = await broken.api('POST', '/v1/payments', { amount: 100, currency: 'NGN', description: 'x', provider: 'flashpay' });
-        expect(refused.status).toBe(503);
-        expect(refused.body.error.type).toBe('provider_unavailable');
+        const admin = broken.clientFor(ADMIN_KEY, { retries: 0 });
+        const auth = await rejection(admin.payments.create(usd()));
+        expect(auth).toMatchObject({ status: 502, type: 'provider_error', code: 'provider_credentials_rejected' });
+        expect(JSON.stringify({ ...auth, message: auth.message })).not.toContain('not-the-token');
+        await expect(admin.payments.create({ amount: 100, currency: 'NGN', description: 'x', provider: 'flashpay' })).rejects.toMatchObject({
+          status: 503,
+          type: 'provider_unavailable',
+        });
       } finally {
         await broken.close();
       }
@@ -387,6 +398,7 @@ describe('payments over HTTP (real Postgres, real sandboxes)', () => {
 
   describe('health', () => {
     it('is live and ready', async () => {
+      // Plain HTTP: /health is outside /v1 and the client.
       expect((await call(stack.url, 'GET', '/health/live')).status).toBe(200);
       const ready = await call(stack.url, 'GET', '/health/ready');
       expect(ready.status).toBe(200);

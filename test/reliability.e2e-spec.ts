@@ -1,119 +1,133 @@
+import { CreatePaymentInput, Payment, PaymentsApiError, PaymentsClient } from '@app/client';
+import { lastResponse, rejection, responses } from './support/client';
 import { call } from './support/http';
 import { freePort } from './support/processes';
-import { startStack, Stack } from './support/stack';
+import { clearFaults, sandboxCalls, setFaults } from './support/sandbox';
+import { ADMIN_KEY, startStack, Stack } from './support/stack';
 
-const usd = (extra: Record<string, unknown> = {}) => ({ amount: 1000, currency: 'USD', description: 'Reliability', ...extra });
-const createCount = async (stack: Stack, route = 'POST /api/payments/new') =>
-  (await call(stack.sandboxes.flexiqashUrl, 'GET', '/__sandbox/requests')).body.counts[route] ?? 0;
+const usd = (extra: Partial<CreatePaymentInput> = {}): CreatePaymentInput => ({ amount: 1000, currency: 'USD', description: 'Reliability', ...extra });
+const createCount = (stack: Stack) => sandboxCalls(stack.sandboxes.flexiqashUrl, 'POST /api/payments/new');
 
 describe('idempotency keys', () => {
   let stack: Stack;
   let key: string;
+  let client: PaymentsClient;
 
   beforeAll(async () => {
     stack = await startStack();
     key = await stack.newKey();
+    client = stack.clientFor(key);
   });
   afterAll(async () => {
     await stack?.close();
   });
 
   it('replays the first response for the same key and body, and refuses another body', async () => {
-    const headers = { 'Idempotency-Key': 'order-7-attempt' };
+    const idempotencyKey = 'order-7-attempt';
     const before = await createCount(stack);
-    const first = await stack.api('POST', '/v1/payments', usd({ reference: 'idem-1' }), key, headers);
-    expect(first.status).toBe(201);
-    expect(first.headers.get('idempotent-replayed')).toBeNull();
-    const again = await stack.api('POST', '/v1/payments', usd({ reference: 'idem-1' }), key, headers);
-    expect(again.status).toBe(201);
-    expect(again.headers.get('idempotent-replayed')).toBe('true');
-    expect(again.body).toEqual(first.body);
+    const first = await client.payments.create(usd({ reference: 'idem-1' }), { idempotencyKey });
+    expect(lastResponse(client).status).toBe(201);
+    expect(lastResponse(client).headers.get('idempotent-replayed')).toBeNull();
+    const again = await client.payments.create(usd({ reference: 'idem-1' }), { idempotencyKey });
+    expect(lastResponse(client).status).toBe(201);
+    expect(lastResponse(client).headers.get('idempotent-replayed')).toBe('true');
+    expect(again).toEqual(first);
     expect(await createCount(stack)).toBe(before + 1);
 
-    const other = await stack.api('POST', '/v1/payments', usd({ reference: 'idem-2' }), key, headers);
-    expect(other.status).toBe(422);
-    expect(other.body.error.code).toBe('idempotency_key_reused');
+    await expect(client.payments.create(usd({ reference: 'idem-2' }), { idempotencyKey })).rejects.toMatchObject({ status: 422, code: 'idempotency_key_reused' });
     // The same key under another API key is another key.
-    const otherKey = await stack.newKey();
-    const separate = await stack.api('POST', '/v1/payments', usd({ reference: 'idem-2' }), otherKey, headers);
-    expect(separate.status).toBe(201);
-    expect(separate.body.id).not.toBe(first.body.id);
+    const other = stack.clientFor(await stack.newKey());
+    const separate = await other.payments.create(usd({ reference: 'idem-2' }), { idempotencyKey });
+    expect(lastResponse(other).status).toBe(201);
+    expect(separate.id).not.toBe(first.id);
   });
 
   it('gives the key back after a validation error, so the corrected request runs', async () => {
-    const headers = { 'Idempotency-Key': 'fix-and-retry' };
-    const bad = await stack.api('POST', '/v1/payments', usd({ amount: 'ten' }), key, headers);
+    const idempotencyKey = 'fix-and-retry';
+    // Plain HTTP: an amount of the wrong type, which the typed client cannot send.
+    const bad = await stack.api('POST', '/v1/payments', { ...usd(), amount: 'ten' }, key, { 'Idempotency-Key': idempotencyKey });
     expect(bad.status).toBe(422);
-    const fixed = await stack.api('POST', '/v1/payments', usd(), key, headers);
-    expect(fixed.status).toBe(201);
-    expect(fixed.headers.get('idempotent-replayed')).toBeNull();
+    await client.payments.create(usd(), { idempotencyKey });
+    expect(lastResponse(client).status).toBe(201);
+    expect(lastResponse(client).headers.get('idempotent-replayed')).toBeNull();
   });
 
   it('a key revoked on one instance answers 401 at once on another that had it cached', async () => {
     const second = await stack.startGateway();
-    const created = (await stack.api('POST', '/v1/api-keys', { name: 'revoked soon', scopes: ['payments:read'] })).body;
-    const temporary = created.key;
-    for (let i = 0; i < 3; i++) expect((await call(second.url, 'GET', '/v1/payments?limit=1', { key: temporary })).status).toBe(200);
-    expect((await stack.api('DELETE', `/v1/api-keys/${created.id}`)).status).toBe(204);
-    expect((await call(second.url, 'GET', '/v1/payments?limit=1', { key: temporary })).status).toBe(401);
-    expect((await call(stack.url, 'GET', '/v1/payments?limit=1', { key: temporary })).status).toBe(401);
+    const created = await stack.client.apiKeys.create({ name: 'revoked soon', scopes: ['payments:read'] });
+    const onSecond = stack.clientFor(created.key, { baseUrl: second.url });
+    const onFirst = stack.clientFor(created.key);
+    for (let i = 0; i < 3; i++) {
+      await onSecond.payments.list({ limit: 1 });
+      expect(lastResponse(onSecond).status).toBe(200);
+    }
+    await stack.client.apiKeys.revoke(created.id);
+    expect(lastResponse(stack.client).status).toBe(204);
+    await expect(onSecond.payments.list({ limit: 1 })).rejects.toMatchObject({ status: 401 });
+    await expect(onFirst.payments.list({ limit: 1 })).rejects.toMatchObject({ status: 401 });
   });
 
   it('refuses malformed keys', async () => {
-    const answer = await stack.api('POST', '/v1/payments', usd(), key, { 'Idempotency-Key': 'x'.repeat(256) });
-    expect(answer.status).toBe(400);
-    expect(answer.body.error.code).toBe('invalid_idempotency_key');
+    await expect(client.payments.create(usd(), { idempotencyKey: 'x'.repeat(256) })).rejects.toMatchObject({ status: 400, code: 'invalid_idempotency_key' });
   });
 
   it('50 concurrent creates with one key over two gateway processes make exactly one provider payment', async () => {
-    await call(stack.sandboxes.flexiqashUrl, 'PUT', '/__sandbox/faults', { body: { latencyMs: 300 } });
+    await setFaults(stack.sandboxes.flexiqashUrl, { latencyMs: 300 });
     try {
       const second = await stack.startGateway();
       const before = await createCount(stack);
-      const headers = { 'Idempotency-Key': 'burst-key-1' };
-      const answers = await Promise.all(
-        Array.from({ length: 50 }, (_, i) => call(i % 2 ? second.url : stack.url, 'POST', '/v1/payments', { key, body: usd({ reference: 'burst' }), headers })),
+      // One attempt each, so every 409 idempotency_in_progress reaches the test instead of being retried.
+      const clients = [stack.clientFor(key, { retries: 0 }), stack.clientFor(key, { baseUrl: second.url, retries: 0 })];
+      const results = await Promise.allSettled(
+        Array.from({ length: 50 }, (_, i) => clients[i % 2].payments.create(usd({ reference: 'burst' }), { idempotencyKey: 'burst-key-1' })),
       );
-      const statuses = answers.map((a) => a.status);
+      const statuses = clients.flatMap((c) => responses(c)).map((r) => r.status);
+      expect(statuses).toHaveLength(50);
       expect(statuses.every((s) => s === 201 || s === 409)).toBe(true);
-      const created = answers.filter((a) => a.status === 201);
+      const created = results.filter((r): r is PromiseFulfilledResult<Payment> => r.status === 'fulfilled').map((r) => r.value);
       expect(created.length).toBeGreaterThanOrEqual(1);
-      expect(new Set(created.map((a) => a.body.id)).size).toBe(1);
-      expect(answers.filter((a) => a.status === 409).every((a) => a.body.error.code === 'idempotency_in_progress')).toBe(true);
+      expect(created).toHaveLength(statuses.filter((s) => s === 201).length);
+      expect(new Set(created.map((p) => p.id)).size).toBe(1);
+      const refused = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected').map((r) => r.reason);
+      expect(refused.every((e) => e instanceof PaymentsApiError && e.status === 409 && e.code === 'idempotency_in_progress')).toBe(true);
       expect(await createCount(stack)).toBe(before + 1);
-      const listed = await stack.api('GET', '/v1/payments?reference=burst', undefined, key);
-      expect(listed.body.data).toHaveLength(1);
+      const listed = await client.payments.list({ reference: 'burst' });
+      expect(listed.data).toHaveLength(1);
     } finally {
-      await call(stack.sandboxes.flexiqashUrl, 'DELETE', '/__sandbox/faults');
+      await clearFaults(stack.sandboxes.flexiqashUrl);
     }
   });
 });
 
+// One attempt per call (retries: 0) throughout: each answer is the gateway's to one request, and what reaches the
+// providers and the circuit is what the test sent.
 describe('provider resilience', () => {
   it('fails over when the first provider refuses connections, but not when it times out', async () => {
     const closed = `http://127.0.0.1:${await freePort()}`;
     const stack = await startStack({ PAYMENTS_FAILOVER: 'flexiqash=flashpay', FLASHPAY_CURRENCIES: 'NGN,USD', FLEXIQASH_BASE_URL: closed });
     try {
-      const moved = await stack.api('POST', '/v1/payments', usd({ reference: 'failover' }));
-      expect(moved.status).toBe(201);
-      expect(moved.body.provider).toBe('flashpay');
+      const admin = stack.clientFor(ADMIN_KEY, { retries: 0 });
+      const moved = await admin.payments.create(usd({ reference: 'failover' }));
+      expect(lastResponse(admin).status).toBe(201);
+      expect(moved.provider).toBe('flashpay');
       // Named explicitly, the provider is not swapped.
-      const named = await stack.api('POST', '/v1/payments', usd({ provider: 'flexiqash' }));
-      expect(named.status).toBe(503);
+      await expect(admin.payments.create(usd({ provider: 'flexiqash' }))).rejects.toMatchObject({ status: 503 });
     } finally {
       await stack.close();
     }
 
     const slow = await startStack({ PAYMENTS_FAILOVER: 'flexiqash=flashpay', FLASHPAY_CURRENCIES: 'NGN,USD', PROVIDER_TIMEOUT_MS: '300' });
     try {
-      await call(slow.sandboxes.flexiqashUrl, 'PUT', '/__sandbox/faults', { body: { latencyMs: 1000 } });
-      const timedOut = await slow.api('POST', '/v1/payments', usd({ reference: 'no-failover' }));
+      const admin = slow.clientFor(ADMIN_KEY, { retries: 0 });
+      await setFaults(slow.sandboxes.flexiqashUrl, { latencyMs: 1000 });
+      const timedOut = await rejection(admin.payments.create(usd({ reference: 'no-failover' })));
       expect(timedOut.status).toBe(504);
-      expect(timedOut.body.error.details.paymentId).toMatch(/^pay_/);
-      const flashpayCreates = (await call(slow.sandboxes.flashpayUrl, 'GET', '/__sandbox/requests')).body.counts['POST /api/v1/payment'] ?? 0;
+      const { paymentId } = timedOut.details as { paymentId: string };
+      expect(paymentId).toMatch(/^pay_/);
+      const flashpayCreates = await sandboxCalls(slow.sandboxes.flashpayUrl, 'POST /api/v1/payment');
       expect(flashpayCreates).toBe(0);
-      const kept = await slow.api('GET', `/v1/payments/${timedOut.body.error.details.paymentId}`);
-      expect(kept.body).toMatchObject({ provider: 'flexiqash', status: 'pending', providerPaymentId: null });
+      const kept = await admin.payments.get(paymentId);
+      expect(kept).toMatchObject({ provider: 'flexiqash', status: 'pending', providerPaymentId: null });
     } finally {
       await slow.close();
     }
@@ -122,13 +136,13 @@ describe('provider resilience', () => {
   it('opens the circuit after repeated failures, shows it, and closes it after recovery', async () => {
     const stack = await startStack({ PROVIDER_CIRCUIT_THRESHOLD: '3', PROVIDER_CIRCUIT_OPEN_MS: '600' });
     try {
-      await call(stack.sandboxes.flexiqashUrl, 'PUT', '/__sandbox/faults', { body: { failNext: 3, failStatus: 500 } });
-      for (let i = 0; i < 3; i++) expect((await stack.api('POST', '/v1/payments', usd())).status).toBe(502);
+      const admin = stack.clientFor(ADMIN_KEY, { retries: 0 });
+      await setFaults(stack.sandboxes.flexiqashUrl, { failNext: 3, failStatus: 500 });
+      for (let i = 0; i < 3; i++) await expect(admin.payments.create(usd())).rejects.toMatchObject({ status: 502 });
       const before = await createCount(stack);
-      const refused = await stack.api('POST', '/v1/payments', usd());
-      expect(refused.status).toBe(503);
-      expect(refused.body.error.type).toBe('provider_unavailable');
+      await expect(admin.payments.create(usd())).rejects.toMatchObject({ status: 503, type: 'provider_unavailable' });
       expect(await createCount(stack)).toBe(before); // never reached the provider
+      // Plain HTTP: /admin/providers is outside /v1 and the client.
       const open = await stack.api('GET', '/admin/providers');
       const flexiqash = open.body.data.find((p: { name: string }) => p.name === 'flexiqash');
       expect(flexiqash.circuit).toBe('open');
@@ -136,7 +150,8 @@ describe('provider resilience', () => {
       expect(JSON.stringify(open.body)).not.toContain('sandbox-flexiqash-token');
 
       await new Promise((resolve) => setTimeout(resolve, 700));
-      expect((await stack.api('POST', '/v1/payments', usd())).status).toBe(201);
+      await admin.payments.create(usd());
+      expect(lastResponse(admin).status).toBe(201);
       const closed = await stack.api('GET', '/admin/providers');
       expect(closed.body.data.find((p: { name: string }) => p.name === 'flexiqash').circuit).toBe('closed');
     } finally {
@@ -147,15 +162,18 @@ describe('provider resilience', () => {
   it('limits requests per API key across instances with 429 and Retry-After', async () => {
     const stack = await startStack({ RATE_LIMIT_PER_SECOND: '5' });
     try {
-      const key = await stack.newKey();
+      const client = stack.clientFor(await stack.newKey(), { retries: 0 });
       // Aligning to the start of a second keeps the burst inside one window.
       await new Promise((resolve) => setTimeout(resolve, 1000 - (Date.now() % 1000)));
-      const answers = await Promise.all(Array.from({ length: 12 }, () => stack.api('GET', '/v1/payments?limit=1', undefined, key)));
+      const results = await Promise.allSettled(Array.from({ length: 12 }, () => client.payments.list({ limit: 1 })));
+      const answers = responses(client);
+      expect(answers).toHaveLength(12);
       const limited = answers.filter((a) => a.status === 429);
       expect(answers.filter((a) => a.status === 200).length).toBeLessThanOrEqual(5);
       expect(limited.length).toBeGreaterThanOrEqual(7);
       expect(limited[0].headers.get('retry-after')).toBe('1');
-      expect(limited[0].body.error.type).toBe('rate_limited');
+      const refused = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected').map((r) => r.reason as PaymentsApiError);
+      expect(refused.filter((e) => e.status === 429).map((e) => e.type)).toEqual(limited.map(() => 'rate_limited'));
     } finally {
       await stack.close();
     }
@@ -175,6 +193,7 @@ describe('hard edges', () => {
   });
 
   it('refuses bad UTF-8 with 400', async () => {
+    // Plain HTTP: a body that is not UTF-8, which the client cannot send.
     const body = Buffer.concat([Buffer.from('{"amount": 100, "currency": "USD", "description": "'), Buffer.from([0xc3, 0x28]), Buffer.from('"}')]);
     const answer = await call(stack.url, 'POST', '/v1/payments', { key, rawBody: body, headers: { 'content-type': 'application/json' } });
     expect(answer.status).toBe(400);
@@ -182,7 +201,7 @@ describe('hard edges', () => {
   });
 
   it('answers 1,000 generated bad requests across every route without a single 5xx', async () => {
-    const payment = (await stack.api('POST', '/v1/payments', usd(), key)).body;
+    const payment = await stack.clientFor(key).payments.create(usd());
     const routes: Array<[string, string]> = [
       ['POST', '/v1/payments'], ['GET', '/v1/payments'], ['GET', `/v1/payments/${payment.id}`], ['PATCH', `/v1/payments/${payment.id}`],
       ['DELETE', '/v1/payments/pay_x'], ['POST', `/v1/payments/${payment.id}/archive`], ['POST', '/v1/payments/pay_x/unarchive'],
@@ -202,6 +221,7 @@ describe('hard edges', () => {
     const queries = ['', '?limit=-1', '?limit=1e3', '?cursor=%00', '?status[]=x', '?provider=flexiqash&provider=flashpay', '?type=*', '?archived=1', '?reference=' + 'r'.repeat(300)];
     const rawBodies = ['{', '[]', 'null', '"s"', '{"a":1}x', '\ufeff{}', '{"a":' + '['.repeat(1000) + ']'.repeat(1000) + '}'];
 
+    // Plain HTTP: bad bodies, bad query values, wrong content types, bogus keys and routes outside /v1.
     const failures: string[] = [];
     for (let i = 0; i < 1000; i++) {
       const [method, path] = routes[rand(routes.length)];

@@ -1,12 +1,15 @@
+import { CreatePaymentInput, Payment, PaymentsApiError, PaymentsClient } from '@app/client';
 import { Client } from 'pg';
 import { newWebhookSecret } from '../libs/outbox/src/signature';
+import { lastResponse, rejection, responses } from './support/client';
 import { call } from './support/http';
 import { AppProcess, startWorker } from './support/processes';
 import { Receiver } from './support/receiver';
+import { sandboxCalls, setFaults } from './support/sandbox';
 import { canControlServices, postgres, startRedis, stopRedis, until } from './support/services';
-import { startStack, Stack } from './support/stack';
+import { ADMIN_KEY, startStack, Stack } from './support/stack';
 
-const usd = (reference: string) => ({ amount: 1500, currency: 'USD', description: 'Shutdown test', reference });
+const usd = (reference: string): CreatePaymentInput => ({ amount: 1500, currency: 'USD', description: 'Shutdown test', reference });
 const DATABASE_URL = process.env.TEST_DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/payments_test';
 
 async function query<T>(sql: string, params: unknown[] = []): Promise<T[]> {
@@ -23,32 +26,31 @@ describe('graceful shutdown', () => {
   it('SIGTERM during a burst: every request completes or is refused before it starts, and the process exits 0', async () => {
     const stack = await startStack();
     try {
-      await call(stack.sandboxes.flexiqashUrl, 'PUT', '/__sandbox/faults', { body: { latencyMs: 400 } });
-      const burst = Array.from({ length: 30 }, () =>
-        stack.api('POST', '/v1/payments', usd('sigterm-burst')).then(
-          (answer) => ({ status: answer.status, id: answer.body?.id as string | undefined }),
-          (error: Error & { cause?: { code?: string } }) => ({ status: 0, id: undefined, code: error.cause?.code ?? error.message }),
-        ),
-      );
+      await setFaults(stack.sandboxes.flexiqashUrl, { latencyMs: 400 });
+      // One attempt per call: a refusal must reach the test, not be retried.
+      const client = stack.clientFor(ADMIN_KEY, { retries: 0 });
+      const burst = Promise.allSettled(Array.from({ length: 30 }, () => client.payments.create(usd('sigterm-burst'))));
       await new Promise((resolve) => setTimeout(resolve, 150));
       const exit = stack.gateway.stop('SIGTERM');
-      const answers = await Promise.all(burst);
+      const results = await burst;
       const code = await exit;
       if (code !== 0) process.stderr.write(stack.gateway.output().split('\n').filter((l) => !l.includes('Mapped')).slice(-15).join('\n'));
       expect(code).toBe(0);
 
-      const completed = answers.filter((a) => a.status === 201);
-      const refused = answers.filter((a) => a.status !== 201);
+      const completed = results.filter((r): r is PromiseFulfilledResult<Payment> => r.status === 'fulfilled').map((r) => r.value);
+      const refused = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected').map((r) => r.reason as PaymentsApiError);
+      // Every answer the gateway gave was 201 or 503; the calls without one failed with status 0.
+      expect(responses(client).filter((r) => r.status !== 201 && r.status !== 503)).toEqual([]);
       // In flight when the signal came: finished. Arrived after: refused (503 while closing, or no connection).
       expect(completed.length).toBeGreaterThan(0);
-      for (const answer of refused) expect([0, 503]).toContain(answer.status);
+      for (const error of refused) expect([0, 503]).toContain(error.status);
 
       const rows = await query<{ id: string; provider_payment_id: string | null; provider_state_unknown: boolean }>(
         `SELECT id, provider_payment_id, provider_state_unknown FROM payments WHERE reference = 'sigterm-burst'`,
       );
-      expect(rows.map((r) => r.id).sort()).toEqual(completed.map((a) => a.id).sort());
+      expect(rows.map((r) => r.id).sort()).toEqual(completed.map((p) => p.id).sort());
       expect(rows.every((r) => r.provider_payment_id !== null && !r.provider_state_unknown)).toBe(true);
-      const creates = (await call(stack.sandboxes.flexiqashUrl, 'GET', '/__sandbox/requests')).body.counts['POST /api/payments/new'];
+      const creates = await sandboxCalls(stack.sandboxes.flexiqashUrl, 'POST /api/payments/new');
       expect(creates).toBe(completed.length);
     } finally {
       await stack.close();
@@ -63,15 +65,18 @@ describeServices('recovery without restart (restarts the local Postgres and Redi
   let stack: Stack;
   let worker: AppProcess;
   let receiver: Receiver;
-  let key: string;
+  // One attempt per call (retries: 0): the test sees every refusal during an outage and does its own retrying.
+  let client: PaymentsClient;
+  let admin: PaymentsClient;
 
   beforeAll(async () => {
     stack = await startStack();
     worker = await startWorker({ ...stack.env, OUTBOX_SWEEP_INTERVAL_MS: '200', OUTBOX_SWEEP_GRACE_MS: '500' });
-    key = await stack.newKey();
+    client = stack.clientFor(await stack.newKey(), { retries: 0 });
+    admin = stack.clientFor(ADMIN_KEY, { retries: 0 });
     receiver = await Receiver.start(newWebhookSecret());
-    const endpoint = await stack.api('POST', '/v1/webhook-endpoints', { url: receiver.url, events: ['payment.created'] }, key);
-    receiver.useSecret(endpoint.body.secret);
+    const endpoint = await client.webhookEndpoints.create({ url: receiver.url, events: ['payment.created'] });
+    receiver.useSecret(endpoint.secret);
   });
   afterAll(async () => {
     await receiver?.close();
@@ -94,12 +99,19 @@ describeServices('recovery without restart (restarts the local Postgres and Redi
     for (const webhookIds of byPayment.values()) expect(webhookIds.size).toBe(1);
   });
   const committed: string[] = [];
-  const createPayment = async (reference: string) => {
-    const answer = await stack.api('POST', '/v1/payments', usd(reference), key);
-    if (answer.status === 201) committed.push(answer.body.id);
-    return answer.status;
+  /** The status the create was answered with (0 when there was no answer). */
+  const createPayment = async (reference: string): Promise<number> => {
+    try {
+      const payment = await client.payments.create(usd(reference));
+      committed.push(payment.id);
+      return lastResponse(client).status;
+    } catch (error) {
+      if (error instanceof PaymentsApiError) return error.status;
+      throw error;
+    }
   };
 
+  // Plain HTTP: /health is outside /v1.
   const ready = async () => (await call(stack.url, 'GET', '/health/ready')).status;
 
   it('reports Postgres down while it is, and answers again after it comes back', async () => {
@@ -108,10 +120,10 @@ describeServices('recovery without restart (restarts the local Postgres and Redi
     postgres('stop');
     try {
       expect(await until(async () => (await ready()) === 503, 10_000)).toBe(true);
-      const during = await stack.api('GET', '/v1/payments?limit=1');
+      const during = await rejection(admin.payments.list({ limit: 1 }));
       expect(during.status).toBe(503);
-      expect(during.body.error.type).toBe('unavailable');
-      expect(during.headers.get('retry-after')).toBe('1');
+      expect(during.type).toBe('unavailable');
+      expect(lastResponse(admin).headers.get('retry-after')).toBe('1');
     } finally {
       postgres('start');
     }

@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { Client } from 'pg';
 import { newWebhookSecret } from '../libs/outbox/src/signature';
+import { lastResponse } from './support/client';
 import { AppProcess, freePort, startWorker } from './support/processes';
 import { Receiver } from './support/receiver';
 import { startStack, Stack } from './support/stack';
@@ -410,13 +411,12 @@ describe('reconciliation', () => {
 
   it('notices a payment paid while no notification got through, and emits and delivers payment.succeeded', async () => {
     stack = await startStack();
-    const key = await stack.newKey();
-    const created = await stack.api('POST', '/v1/payments', { amount: 12399, currency: 'USD', description: 'Membership' }, key);
-    expect(created.status).toBe(201);
-    const payment = created.body;
+    const client = stack.clientFor(await stack.newKey());
+    const payment = await client.payments.create({ amount: 12399, currency: 'USD', description: 'Membership' });
+    expect(lastResponse(client).status).toBe(201);
     // With the gateway down, the provider's notification of the payment goes nowhere.
     await stack.gateway.stop();
-    expect((await fetch(payment.checkoutUrl.replace(/\/request$/, '/pay'), { method: 'POST' })).status).toBe(200);
+    expect((await fetch(payment.checkoutUrl!.replace(/\/request$/, '/pay'), { method: 'POST' })).status).toBe(200);
 
     // The admin's endpoints receive every owner's events.
     const secret = newWebhookSecret();

@@ -1,4 +1,6 @@
 import { createHmac } from 'node:crypto';
+import { CreateWebhookEndpointInput, PaymentsClient } from '@app/client';
+import { lastResponse } from './support/client';
 import { call } from './support/http';
 import { eventually } from './support/services';
 import { startStack, Stack } from './support/stack';
@@ -6,13 +8,14 @@ import { startStack, Stack } from './support/stack';
 const FLEXIQASH_SECRET = 'sandbox-flexiqash-webhook-secret';
 const sign = (body: string, secret = FLEXIQASH_SECRET) => `sha256=${createHmac('sha256', secret).update(body).digest('hex')}`;
 
-/** The calls both FlexiQash describes make, bound to their stack and key. */
-function helpers(stack: () => Stack, key: () => string) {
+/** The calls both FlexiQash describes make, bound to their stack and client. */
+function helpers(stack: () => Stack, client: () => PaymentsClient) {
   return {
-    newUsdPayment: async () =>
-      (await stack().api('POST', '/v1/payments', { amount: 2500, currency: 'USD', description: 'Webhook test', payer: { name: 'A', email: 'a@example.com' } }, key())).body,
+    newUsdPayment: () =>
+      client().payments.create({ amount: 2500, currency: 'USD', description: 'Webhook test', payer: { name: 'A', email: 'a@example.com' } }),
     eventsOf: async (paymentId: string) =>
-      (await stack().api('GET', '/v1/events?limit=100', undefined, key())).body.data.filter((e: any) => e.data.id === paymentId).map((e: any) => e.type).sort(),
+      (await client().events.list({ limit: 100 })).data.filter((e) => e.data.id === paymentId).map((e) => e.type).sort(),
+    // Plain HTTP: the provider's inbound webhook route, outside /v1 and the client, with a raw signed body.
     flexiqashWebhook: (body: string, headers: Record<string, string>) =>
       call(stack().url, 'POST', '/webhooks/flexiqash', { rawBody: body, headers: { 'content-type': 'application/json', ...headers } }),
   };
@@ -21,23 +24,25 @@ function helpers(stack: () => Stack, key: () => string) {
 describe('inbound provider webhooks and the outbox', () => {
   let stack: Stack;
   let key: string;
+  let client: PaymentsClient;
 
   beforeAll(async () => {
     stack = await startStack();
     key = await stack.newKey();
+    client = stack.clientFor(key);
   });
   afterAll(async () => {
     await stack?.close();
   });
 
-  const { newUsdPayment, eventsOf, flexiqashWebhook } = helpers(() => stack, () => key);
+  const { newUsdPayment, eventsOf, flexiqashWebhook } = helpers(() => stack, () => client);
 
   it('a payment paid on the FlexiQash checkout becomes succeeded through the signed webhook alone', async () => {
     const payment = await newUsdPayment();
-    const paid = await fetch(payment.checkoutUrl.replace(/\/request$/, '/pay'), { method: 'POST' });
+    const paid = await fetch(payment.checkoutUrl!.replace(/\/request$/, '/pay'), { method: 'POST' });
     expect(paid.status).toBe(200);
-    const read = await eventually(() => stack.api('GET', `/v1/payments/${payment.id}`, undefined, key), (r) => r.body.status === 'succeeded');
-    expect(read.body.status).toBe('succeeded');
+    const read = await eventually(() => client.payments.get(payment.id), (p) => p.status === 'succeeded');
+    expect(read.status).toBe('succeeded');
     expect(await eventsOf(payment.id)).toEqual(['payment.created', 'payment.succeeded']);
   });
 
@@ -51,60 +56,61 @@ describe('inbound provider webhooks and the outbox', () => {
   });
 
   it('trusts a Flashpay notification only after re-reading the payment from Flashpay', async () => {
-    const created = (await stack.api('POST', '/v1/payments', { amount: 50000, currency: 'NGN', description: 'Hint test', provider: 'flashpay' }, key)).body;
-    // A forged hint claiming PAID: Flashpay still says OPEN, so nothing changes.
+    const created = await client.payments.create({ amount: 50000, currency: 'NGN', description: 'Hint test', provider: 'flashpay' });
+    // A forged hint claiming PAID: Flashpay still says OPEN, so nothing changes. (Plain HTTP: the inbound webhook.)
     const lie = await call(stack.url, 'POST', '/webhooks/flashpay', { body: { id: created.providerPaymentId, status: 'PAID', amount: 50000 } });
     expect(lie.status).toBe(200);
-    const stillPending = await stack.api('GET', `/v1/payments/${created.id}`, undefined, key);
-    expect(stillPending.body).toMatchObject({ status: 'pending', providerStatus: 'OPEN' });
+    const stillPending = await client.payments.get(created.id);
+    expect(stillPending).toMatchObject({ status: 'pending', providerStatus: 'OPEN' });
     expect(await eventsOf(created.id)).toEqual(['payment.created']);
 
     // The payer pays; Flashpay posts the payment to its statusWebhook (the gateway), which re-reads and applies it.
     await fetch(`${stack.sandboxes.flashpayUrl}/checkout/${created.providerPaymentId}/pay`, { method: 'POST' });
-    const paid = await eventually(() => stack.api('GET', `/v1/payments/${created.id}`, undefined, key), (r) => r.body.status === 'succeeded');
-    expect(paid.body).toMatchObject({ status: 'succeeded', providerStatus: 'PAID' });
+    const paid = await eventually(() => client.payments.get(created.id), (p) => p.status === 'succeeded');
+    expect(paid).toMatchObject({ status: 'succeeded', providerStatus: 'PAID' });
     expect(await eventsOf(created.id)).toEqual(['payment.created', 'payment.succeeded']);
   });
 
   it('records one event per change, with stable ids, visible only to the owner', async () => {
     const payment = await newUsdPayment();
-    await stack.api('PATCH', `/v1/payments/${payment.id}`, { description: 'Renamed' }, key);
-    await stack.api('POST', `/v1/payments/${payment.id}/archive`, undefined, key);
-    await stack.api('POST', `/v1/payments/${payment.id}/archive`, undefined, key); // no change, no event
-    await stack.api('POST', `/v1/payments/${payment.id}/unarchive`, undefined, key);
-    await stack.api('DELETE', `/v1/payments/${payment.id}`, undefined, key);
-    await stack.api('POST', `/v1/payments/${payment.id}/refresh`, undefined, key); // nothing new at the provider
+    await client.payments.update(payment.id, { description: 'Renamed' });
+    await client.payments.archive(payment.id);
+    await client.payments.archive(payment.id); // no change, no event
+    await client.payments.unarchive(payment.id);
+    await client.payments.cancel(payment.id);
+    await client.payments.refresh(payment.id); // nothing new at the provider
     expect(await eventsOf(payment.id)).toEqual(['payment.archived', 'payment.cancelled', 'payment.created', 'payment.unarchived', 'payment.updated']);
 
-    const list = await stack.api('GET', '/v1/events?type=payment.cancelled', undefined, key);
-    const event = list.body.data.find((e: any) => e.data.id === payment.id);
+    const list = await client.events.list({ type: 'payment.cancelled' });
+    const event = list.data.find((e) => e.data.id === payment.id)!;
     expect(event).toMatchObject({ type: 'payment.cancelled', data: { id: payment.id, status: 'cancelled' } });
     expect(event.id).toMatch(/^evt_/);
-    expect((await stack.api('GET', `/v1/events/${event.id}`, undefined, key)).body).toEqual(event);
-    const other = await stack.newKey();
-    expect((await stack.api('GET', `/v1/events/${event.id}`, undefined, other)).status).toBe(404);
+    expect(await client.events.get(event.id)).toEqual(event);
+    const other = stack.clientFor(await stack.newKey());
+    await expect(other.events.get(event.id)).rejects.toMatchObject({ status: 404 });
+    // Plain HTTP: an event type the typed client cannot send.
     expect((await stack.api('GET', '/v1/events?type=nope', undefined, key)).status).toBe(422);
   });
 });
 
 describe('FlexiQash webhooks sent by the test (the sandbox sends none)', () => {
   let stack: Stack;
-  let key: string;
+  let client: PaymentsClient;
 
   beforeAll(async () => {
     stack = await startStack({}, { flexiqashWebhookUrl: '' });
-    key = await stack.newKey();
+    client = stack.clientFor(await stack.newKey());
   });
   afterAll(async () => {
     await stack?.close();
   });
 
-  const { newUsdPayment, eventsOf, flexiqashWebhook } = helpers(() => stack, () => key);
+  const { newUsdPayment, eventsOf, flexiqashWebhook } = helpers(() => stack, () => client);
 
   it('refuses a missing or wrong signature and a tampered body with 401, changing nothing', async () => {
     // The payment really is paid at FlexiQash, so an accepted webhook would change it: a refusal must not.
     const payment = await newUsdPayment();
-    expect((await fetch(payment.checkoutUrl.replace(/\/request$/, '/pay'), { method: 'POST' })).status).toBe(200);
+    expect((await fetch(payment.checkoutUrl!.replace(/\/request$/, '/pay'), { method: 'POST' })).status).toBe(200);
     const body = JSON.stringify({ paymentReference: payment.providerPaymentId, transaction: { amount: 25, reference: 'x', status: 'success', statusMessage: 'Payment Accepted' } });
     const tampered = body.replace('"amount":25', '"amount":26');
     for (const [headers, text] of [
@@ -118,13 +124,13 @@ describe('FlexiQash webhooks sent by the test (the sandbox sends none)', () => {
       expect(answer.status).toBe(401);
       expect(answer.body.error.type).toBe('authentication');
     }
-    expect((await stack.api('GET', `/v1/payments/${payment.id}`, undefined, key)).body.status).toBe('pending');
+    expect((await client.payments.get(payment.id)).status).toBe('pending');
     expect(await eventsOf(payment.id)).toEqual(['payment.created']);
   });
 
   it('applies a delivery replayed three times once, emitting one event', async () => {
     const payment = await newUsdPayment();
-    await fetch(payment.checkoutUrl.replace(/\/request$/, '/pay'), { method: 'POST' });
+    await fetch(payment.checkoutUrl!.replace(/\/request$/, '/pay'), { method: 'POST' });
     const body = JSON.stringify({ paymentReference: payment.providerPaymentId, transaction: { amount: 25, reference: 'replayed', status: 'success', statusMessage: 'Payment Accepted' } });
     const outcomes = [];
     for (let i = 0; i < 3; i++) {
@@ -133,7 +139,7 @@ describe('FlexiQash webhooks sent by the test (the sandbox sends none)', () => {
       outcomes.push(answer.body.outcome);
     }
     expect(outcomes).toEqual(['applied', 'duplicate', 'duplicate']);
-    expect((await stack.api('GET', `/v1/payments/${payment.id}`, undefined, key)).body.status).toBe('succeeded');
+    expect((await client.payments.get(payment.id)).status).toBe('succeeded');
     expect(await eventsOf(payment.id)).toEqual(['payment.created', 'payment.succeeded']);
   });
 
@@ -142,35 +148,38 @@ describe('FlexiQash webhooks sent by the test (the sandbox sends none)', () => {
 describe('webhook endpoints API', () => {
   let stack: Stack;
   let key: string;
+  let client: PaymentsClient;
 
   beforeAll(async () => {
     stack = await startStack({ WEBHOOK_ALLOW_PRIVATE_URLS: 'false' });
     key = await stack.newKey();
+    client = stack.clientFor(key);
   });
   afterAll(async () => {
     await stack?.close();
   });
 
   it('creates an endpoint with a whsec_ secret shown once, lists, updates and deletes it', async () => {
-    const created = await stack.api('POST', '/v1/webhook-endpoints', { url: 'https://8.8.8.8/hooks', events: ['payment.succeeded'], description: 'ops' }, key);
-    expect(created.status).toBe(201);
-    expect(created.body).toMatchObject({ url: 'https://8.8.8.8/hooks', events: ['payment.succeeded'], enabled: true });
-    expect(created.body.secret).toMatch(/^whsec_[A-Za-z0-9+/=]+$/);
-    expect(Buffer.from(created.body.secret.slice(6), 'base64').length).toBeGreaterThanOrEqual(24);
+    const created = await client.webhookEndpoints.create({ url: 'https://8.8.8.8/hooks', events: ['payment.succeeded'], description: 'ops' });
+    expect(lastResponse(client).status).toBe(201);
+    expect(created).toMatchObject({ url: 'https://8.8.8.8/hooks', events: ['payment.succeeded'], enabled: true });
+    expect(created.secret).toMatch(/^whsec_[A-Za-z0-9+/=]+$/);
+    expect(Buffer.from(created.secret.slice(6), 'base64').length).toBeGreaterThanOrEqual(24);
 
-    const listed = await stack.api('GET', '/v1/webhook-endpoints', undefined, key);
-    expect(listed.body.data.map((e: any) => e.id)).toContain(created.body.id);
-    expect(JSON.stringify(listed.body)).not.toContain(created.body.secret);
+    const listed = await client.webhookEndpoints.list();
+    expect(listed.data.map((e) => e.id)).toContain(created.id);
+    expect(JSON.stringify(listed)).not.toContain(created.secret);
 
-    const patched = await stack.api('PATCH', `/v1/webhook-endpoints/${created.body.id}`, { events: ['*'], enabled: false }, key);
-    expect(patched.body).toMatchObject({ events: ['*'], enabled: false });
-    const other = await stack.newKey();
-    expect((await stack.api('GET', `/v1/webhook-endpoints/${created.body.id}`, undefined, other)).status).toBe(404);
-    expect((await stack.api('DELETE', `/v1/webhook-endpoints/${created.body.id}`, undefined, key)).status).toBe(204);
-    expect((await stack.api('GET', `/v1/webhook-endpoints/${created.body.id}`, undefined, key)).status).toBe(404);
+    const patched = await client.webhookEndpoints.update(created.id, { events: ['*'], enabled: false });
+    expect(patched).toMatchObject({ events: ['*'], enabled: false });
+    const other = stack.clientFor(await stack.newKey());
+    await expect(other.webhookEndpoints.get(created.id)).rejects.toMatchObject({ status: 404 });
+    await client.webhookEndpoints.delete(created.id);
+    expect(lastResponse(client).status).toBe(204);
+    await expect(client.webhookEndpoints.get(created.id)).rejects.toMatchObject({ status: 404 });
   });
 
-  it.each([
+  it.each<[string, CreateWebhookEndpointInput]>([
     ['a loopback URL', { url: 'http://127.0.0.1:9999/h', events: ['*'] }],
     ['a private URL', { url: 'http://10.1.2.3/h', events: ['*'] }],
     ['an IPv6 loopback URL', { url: 'http://[::1]/h', events: ['*'] }],
@@ -178,27 +187,31 @@ describe('webhook endpoints API', () => {
     ['not a URL', { url: 'nope', events: ['*'] }],
     ['an ftp URL', { url: 'ftp://8.8.8.8/h', events: ['*'] }],
     ['credentials in the URL', { url: 'https://u:p@8.8.8.8/h', events: ['*'] }],
-    ['an unknown event type', { url: 'https://8.8.8.8/h', events: ['payment.exploded'] }],
     ['no events', { url: 'https://8.8.8.8/h', events: [] }],
     ['* mixed with types', { url: 'https://8.8.8.8/h', events: ['*', 'payment.created'] }],
-  ])('refuses %s with 422', async (_name, body) => {
-    const answer = await stack.api('POST', '/v1/webhook-endpoints', body, key);
+  ])('refuses %s with 422', async (_name, input) => {
+    await expect(client.webhookEndpoints.create(input)).rejects.toMatchObject({ status: 422, type: 'invalid_request' });
+  });
+
+  it('refuses an unknown event type with 422', async () => {
+    // Plain HTTP: an event type the typed client cannot send.
+    const answer = await stack.api('POST', '/v1/webhook-endpoints', { url: 'https://8.8.8.8/h', events: ['payment.exploded'] }, key);
     expect(answer.status).toBe(422);
     expect(answer.body.error.type).toBe('invalid_request');
   });
 
   it('records a pending delivery per subscribed endpoint in the same transaction as the change', async () => {
-    const endpoint = (await stack.api('POST', '/v1/webhook-endpoints', { url: 'https://8.8.8.8/all', events: ['*'] }, key)).body;
-    const onlySucceeded = (await stack.api('POST', '/v1/webhook-endpoints', { url: 'https://8.8.8.8/ok', events: ['payment.succeeded'] }, key)).body;
-    const payment = (await stack.api('POST', '/v1/payments', { amount: 100, currency: 'USD', description: 'outbox' }, key)).body;
-    const deliveries = await stack.api('GET', `/v1/webhook-endpoints/${endpoint.id}/deliveries`, undefined, key);
-    const created = (await stack.api('GET', '/v1/events?type=payment.created', undefined, key)).body.data.find((e: any) => e.data.id === payment.id);
-    expect(deliveries.body.data).toContainEqual(expect.objectContaining({ eventId: created.id, status: 'pending', attempt: 1 }));
-    const none = await stack.api('GET', `/v1/webhook-endpoints/${onlySucceeded.id}/deliveries`, undefined, key);
-    expect(none.body.data.find((d: any) => d.eventId === created.id)).toBeUndefined();
+    const endpoint = await client.webhookEndpoints.create({ url: 'https://8.8.8.8/all', events: ['*'] });
+    const onlySucceeded = await client.webhookEndpoints.create({ url: 'https://8.8.8.8/ok', events: ['payment.succeeded'] });
+    const payment = await client.payments.create({ amount: 100, currency: 'USD', description: 'outbox' });
+    const deliveries = await client.webhookEndpoints.deliveries(endpoint.id);
+    const created = (await client.events.list({ type: 'payment.created' })).data.find((e) => e.data.id === payment.id)!;
+    expect(deliveries.data).toContainEqual(expect.objectContaining({ eventId: created.id, status: 'pending', attempt: 1 }));
+    const none = await client.webhookEndpoints.deliveries(onlySucceeded.id);
+    expect(none.data.find((d) => d.eventId === created.id)).toBeUndefined();
 
-    const redelivered = await stack.api('POST', `/v1/events/${created.id}/redeliver`, { endpointId: onlySucceeded.id }, key);
-    expect(redelivered.status).toBe(202);
-    expect(redelivered.body.deliveries).toEqual([{ endpointId: onlySucceeded.id, status: 'pending' }]);
+    const redelivered = await client.events.redeliver(created.id, { endpointId: onlySucceeded.id });
+    expect(lastResponse(client).status).toBe(202);
+    expect(redelivered.deliveries).toEqual([{ endpointId: onlySucceeded.id, status: 'pending' }]);
   });
 });

@@ -1,5 +1,6 @@
-import { PaymentsClient, PaymentsClientOptions } from '@app/client';
+import { PaymentsClient, PaymentsClientOptions, Scope } from '@app/client';
 import { startSandboxes, RunningSandboxes, SandboxOptions } from '../../apps/sandbox/src/sandbox';
+import { recordingClient } from './client';
 import { call, Answer } from './http';
 import { AppProcess, freePort, startApp } from './processes';
 
@@ -12,14 +13,20 @@ export interface Stack {
   env: Record<string, string>;
   sandboxes: RunningSandboxes;
   gateway: AppProcess;
-  /** Calls the gateway; `key` defaults to the admin key. */
+  /**
+   * Calls the gateway over plain HTTP; `key` defaults to the admin key. For what the client cannot do: routes
+   * outside /v1, bodies it cannot send, a missing key.
+   */
   api<T = any>(method: string, path: string, body?: unknown, key?: string, headers?: Record<string, string>): Promise<Answer<T>>;
   /** The typed client (@paygw/client) on this gateway with the admin key. */
   client: PaymentsClient;
-  /** The typed client on this gateway with another key (and optionally other client options). */
+  /**
+   * The typed client on this gateway with another key (and optionally other client options, `baseUrl` for another
+   * gateway process). Its answers are recorded: see `lastResponse` in ./client.
+   */
   clientFor(key: string, options?: Partial<PaymentsClientOptions>): PaymentsClient;
   /** A service key with the given scopes (all but admin by default). */
-  newKey(scopes?: string[]): Promise<string>;
+  newKey(scopes?: Scope[]): Promise<string>;
   /** Another gateway process on the same database, Redis and sandboxes (stopped by close()). */
   startGateway(env?: Record<string, string>): Promise<{ url: string; process: AppProcess }>;
   close(): Promise<void>;
@@ -64,19 +71,18 @@ export async function startStack(env: Record<string, string> = {}, sandboxOption
     call<T>(url, method, path, { key, body, headers });
   // Short backoff keeps retrying tests quick; everything else is the client's defaults.
   const clientFor = (key: string, options: Partial<PaymentsClientOptions> = {}) =>
-    new PaymentsClient({ baseUrl: url, apiKey: key, retryBaseDelayMs: 50, ...options });
+    recordingClient({ baseUrl: url, apiKey: key, retryBaseDelayMs: 50, ...options });
+  const client = clientFor(ADMIN_KEY);
   return {
     url,
     env: fullEnv,
     sandboxes,
     gateway,
     api,
-    client: clientFor(ADMIN_KEY),
+    client,
     clientFor,
-    async newKey(scopes = ['payments:read', 'payments:write', 'payouts:read', 'payouts:write', 'webhooks:manage']) {
-      const created = await api('POST', '/v1/api-keys', { name: `test ${scopes.join(' ')}`, scopes });
-      if (created.status !== 201) throw new Error(`could not create a key: ${created.status} ${created.text}`);
-      return created.body.key as string;
+    async newKey(scopes: Scope[] = ['payments:read', 'payments:write', 'payouts:read', 'payouts:write', 'webhooks:manage']) {
+      return (await client.apiKeys.create({ name: `test ${scopes.join(' ')}`, scopes })).key;
     },
     async startGateway(more = {}) {
       const otherPort = await freePort();
