@@ -1,3 +1,4 @@
+import { Client } from 'pg';
 import { CreatePaymentInput, PaymentsClient } from '@app/client';
 import { lastResponse, rejection } from './support/client';
 import { call } from './support/http';
@@ -86,6 +87,31 @@ describe('payments over HTTP (real Postgres, real sandboxes)', () => {
       expect(gone.status).toBe(404);
 
       await expect(client.payments.update(payment.id, { description: 'too late' })).rejects.toMatchObject({ status: 409, type: 'conflict' });
+    });
+
+    it('keeps a payment that succeeded while its cancel was at the provider succeeded, with no cancelled event', async () => {
+      const payment = await client.payments.create(usd({ reference: 'paid-during-cancel' }));
+      // The provider holds its answer to the cancel; meanwhile a change commits (as a webhook would): the
+      // gateway's write, which expected the version it read before calling the provider, must not win.
+      await setFaults(stack.sandboxes.flexiqashUrl, { responseDelayMs: 700 });
+      const cancelling = client.payments.cancel(payment.id);
+      await new Promise((resolve) => setTimeout(resolve, 250));
+      const db = new Client({ connectionString: stack.env.DATABASE_URL });
+      await db.connect();
+      try {
+        const [, changed] = await db
+          .query(`UPDATE payments SET status = 'succeeded', provider_status = 'success', version = version + 1 WHERE id = $1 AND status = 'pending'`, [payment.id])
+          .then((result) => [result, result.rowCount]);
+        expect(changed).toBe(1);
+      } finally {
+        await db.end();
+        await clearFaults(stack.sandboxes.flexiqashUrl);
+      }
+      const answer = await cancelling;
+      expect(answer.status).toBe('succeeded');
+      expect((await client.payments.get(payment.id)).status).toBe('succeeded');
+      const events = await client.events.list({ type: 'payment.cancelled' });
+      expect(events.data.filter((event) => (event.data as { id: string }).id === payment.id)).toEqual([]);
     });
 
     it('shows succeeded after the payer pays on the checkout page, with the transaction', async () => {

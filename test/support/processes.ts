@@ -1,4 +1,5 @@
 import { ChildProcess, spawn } from 'node:child_process';
+import { appendFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import path from 'node:path';
 
@@ -39,6 +40,9 @@ export async function startApp(
   let output = '';
   child.stdout!.on('data', (chunk) => (output += chunk));
   child.stderr!.on('data', (chunk) => (output += chunk));
+  // TEST_APP_OUTPUT=<file>: every app's log lines also go to that file, to read a failing test's server side.
+  const copyTo = process.env.TEST_APP_OUTPUT;
+  if (copyTo) child.stdout!.on('data', (chunk) => appendFileSync(copyTo, chunk));
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   const handle: AppProcess = {
     child,

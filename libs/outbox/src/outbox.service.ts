@@ -21,6 +21,24 @@ export interface OutboxTx {
   emit(event: EmitInput): Promise<void>;
 }
 
+/** (resource, version, type) identifies a change: recording it twice writes one event. */
+function dedupeKey(event: EmitInput): string {
+  return `${event.resourceId}:${event.version}:${event.type}`;
+}
+
+/**
+ * A delivery per subscribed endpoint for each row of the CTE `event` (id, owner_id, type) it follows. An endpoint
+ * receives the events of its owner's resources; the admin's endpoints receive every event. Deliveries are marked
+ * enqueued as they are written, optimistically: the relay adds their jobs right after the commit, and if that
+ * fails the sweep re-adds them once OUTBOX_SWEEP_GRACE_MS has passed.
+ */
+const DELIVERIES_INSERT = `INSERT INTO webhook_deliveries (event_id, endpoint_id, status, generation, attempts, next_attempt_at, enqueued_at, created_at, updated_at)
+         SELECT event.id, e.id, 'pending', 0, 0, now(), now(), now(), now()
+           FROM event JOIN webhook_endpoints e
+             ON e.enabled AND e.deleted_at IS NULL
+            AND (e.owner_id = event.owner_id OR e.owner_id = 'admin')
+            AND (e.events @> ARRAY[event.type]::text[] OR e.events @> ARRAY['*']::text[])`;
+
 /**
  * The transactional outbox. A state change and its events commit together or not at all; right after the
  * commit the new deliveries are handed to the queue (and, should that fail, to the worker's sweep).
@@ -42,29 +60,64 @@ export class OutboxService {
   }
 
   /**
-   * One statement: the event (skipped if this change already has one) and a delivery per subscribed endpoint.
-   * Deliveries are marked enqueued now, optimistically: the relay adds their jobs right after the commit, and if
-   * that fails the sweep re-adds them once OUTBOX_SWEEP_GRACE_MS has passed.
+   * A change and its events in one statement, without a transaction of its own: `change` is an UPDATE … RETURNING
+   * that matches only while the row is as the caller read it (its version). The events and their deliveries are
+   * written only if it matched; the deliveries are then handed to the queue. False when it did not match: the
+   * caller takes the locked path instead.
    */
+  async writeChange(change: { sql: string; params: unknown[] }, events: EmitInput[]): Promise<boolean> {
+    const n = change.params.length;
+    const rows: Array<{ changed: number; deliveries: Array<{ eventId: string; endpointId: string }> }> = await this.dataSource.query(
+      `WITH changed AS (${change.sql}),
+       event AS (
+         INSERT INTO events (id, owner_id, type, resource_id, dedupe_key, data, created_at)
+         SELECT e.id, e.owner_id, e.type, e.resource_id, e.dedupe_key, e.data, now()
+           FROM jsonb_to_recordset($${n + 1}::jsonb) AS e(id text, owner_id text, type text, resource_id text, dedupe_key text, data jsonb)
+          WHERE EXISTS (SELECT 1 FROM changed)
+         ON CONFLICT (dedupe_key) DO NOTHING
+         RETURNING id, owner_id, type
+       ), deliveries AS (
+         ${DELIVERIES_INSERT}
+         RETURNING event_id, endpoint_id
+       )
+       SELECT (SELECT count(*)::int FROM changed) AS changed,
+              COALESCE((SELECT json_agg(json_build_object('eventId', event_id, 'endpointId', endpoint_id)) FROM deliveries), '[]') AS deliveries`,
+      [
+        ...change.params,
+        JSON.stringify(
+          events.map((event) => ({
+            id: newId('evt'),
+            owner_id: event.ownerId,
+            type: event.type,
+            resource_id: event.resourceId,
+            dedupe_key: dedupeKey(event),
+            data: event.data,
+          })),
+        ),
+      ],
+    );
+    if (rows[0].changed === 0) return false;
+    await this.relay.enqueue(
+      rows[0].deliveries.map((d) => ({ ...d, generation: 0 })),
+      { markEnqueued: false },
+    );
+    return true;
+  }
+
+  /** One statement: the event (skipped if this change already has one) and a delivery per subscribed endpoint. */
   private async record(manager: EntityManager, event: EmitInput): Promise<DeliveryJobData[]> {
     const rows: Array<{ event_id: string; endpoint_id: string | null }> = await manager.query(
       `WITH event AS (
          INSERT INTO events (id, owner_id, type, resource_id, dedupe_key, data, created_at)
          VALUES ($1, $2, $3, $4, $5, $6, now())
          ON CONFLICT (dedupe_key) DO NOTHING
-         RETURNING id
+         RETURNING id, owner_id, type
        ), deliveries AS (
-         INSERT INTO webhook_deliveries (event_id, endpoint_id, status, generation, attempts, next_attempt_at, enqueued_at, created_at, updated_at)
-         SELECT event.id, e.id, 'pending', 0, 0, now(), now(), now(), now()
-           FROM event, webhook_endpoints e
-          WHERE e.enabled AND e.deleted_at IS NULL
-            -- An endpoint receives the events of its owner's resources; the admin's endpoints receive every event.
-            AND (e.owner_id = $2 OR e.owner_id = 'admin')
-            AND (e.events @> ARRAY[$3]::text[] OR e.events @> ARRAY['*']::text[])
+         ${DELIVERIES_INSERT}
          RETURNING event_id, endpoint_id
        )
        SELECT event_id, endpoint_id FROM deliveries`,
-      [newId('evt'), event.ownerId, event.type, event.resourceId, `${event.resourceId}:${event.version}:${event.type}`, event.data],
+      [newId('evt'), event.ownerId, event.type, event.resourceId, dedupeKey(event), event.data],
     );
     return rows.map((row) => ({ eventId: row.event_id, endpointId: row.endpoint_id!, generation: 0 }));
   }

@@ -11,7 +11,7 @@ import {
 } from '@app/payments';
 import { PaymentEntity, PaymentRepository, PayoutEntity, PayoutRepository } from '@app/persistence';
 import { ProviderRegistry } from '@app/providers';
-import { EventType, OutboxService, OutboxTx } from '@app/outbox';
+import { EmitInput, EventType, OutboxService, OutboxTx } from '@app/outbox';
 import { presentPayment, presentPayout } from './payment.presenter';
 
 const PAYMENT_STATUS_EVENTS: Record<PaymentStatus, EventType | null> = {
@@ -40,25 +40,48 @@ export class PaymentSyncService {
   ) {}
 
   /**
-   * Locks the payment, lets `change` edit it and name the events it causes, and commits the row with those
-   * events. `change` returning no events and no edit leaves the row untouched.
+   * Lets `change` edit the payment and name the events it causes, and commits the row with those events.
+   * `change` returning null leaves the row untouched.
+   *
+   * With `known`, a row the caller has just read, the change is first applied to a copy of it and written in
+   * one statement that only matches while the stored row still has that version. If it no longer does, or
+   * `change` returns null, the locked path decides on the current row: it locks the row, applies `change` again
+   * and commits in one transaction. `change` must therefore only edit the row it is given.
    */
   async changePayment(
     id: string,
-    change: (row: PaymentEntity, tx: OutboxTx) => Promise<EventType[] | null> | EventType[] | null,
+    change: (row: PaymentEntity) => EventType[] | null,
+    known?: PaymentEntity,
   ): Promise<{ row: PaymentEntity; events: EventType[] } | null> {
+    if (known) {
+      const row = { ...known };
+      const events = change(row);
+      if (events !== null) {
+        this.bump(row);
+        const written = await this.outbox.writeChange(this.payments.updateIfVersion(row, known.version), this.paymentEvents(row, events));
+        if (written) return { row, events };
+      }
+    }
     return this.outbox.transact(async (tx) => {
       const row = await this.payments.lockById(tx.manager, id);
       if (!row) return null;
-      const events = await change(row, tx);
+      const events = change(row);
       if (events === null) return { row, events: [] };
-      row.version += 1;
-      row.updatedAt = new Date();
+      this.bump(row);
       await this.payments.save(row, tx.manager);
-      const data = presentPayment(row) as unknown as Record<string, unknown>;
-      for (const type of events) await tx.emit({ type, ownerId: row.ownerId, resourceId: row.id, version: row.version, data });
+      for (const event of this.paymentEvents(row, events)) await tx.emit(event);
       return { row, events };
     });
+  }
+
+  private bump(row: { version: number; updatedAt: Date }): void {
+    row.version += 1;
+    row.updatedAt = new Date();
+  }
+
+  private paymentEvents(row: PaymentEntity, types: EventType[]): EmitInput[] {
+    const data = presentPayment(row) as unknown as Record<string, unknown>;
+    return types.map((type) => ({ type, ownerId: row.ownerId, resourceId: row.id, version: row.version, data }));
   }
 
   /** Stores what the provider reported; emits the status event when the status changed. */

@@ -107,7 +107,7 @@ export class PaymentsService {
       const events: EventType[] = ['payment.created'];
       if (payment.status !== 'pending') events.push(`payment.${payment.status}` as EventType);
       return events;
-    });
+    }, row);
     return presentPayment(confirmed!.row);
   }
 
@@ -178,7 +178,7 @@ export class PaymentsService {
       payment.amount = dto.amount ?? payment.amount;
       payment.metadata = dto.metadata ?? payment.metadata;
       return ['payment.updated'];
-    });
+    }, row);
     return presentPayment(updated!.row);
   }
 
@@ -194,7 +194,7 @@ export class PaymentsService {
       payment.status = 'cancelled';
       payment.providerStatus = 'deleted';
       return ['payment.cancelled'];
-    });
+    }, row);
     return presentPayment(cancelled!.row);
   }
 
@@ -213,7 +213,7 @@ export class PaymentsService {
       if (payment.archived === archived) return null;
       payment.archived = archived;
       return [archived ? 'payment.archived' : 'payment.unarchived'];
-    });
+    }, row);
     return presentPayment(changed!.row);
   }
 
