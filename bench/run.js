@@ -160,6 +160,7 @@ function report({ rows, fanout, memory, busy, commit, wallSec }) {
   const out = [`### ${new Date().toISOString().slice(0, 10)} · commit ${commit} · ${cpu.length} cores (${cpu[0]?.model.trim() ?? 'cpu'}), ${Math.round(os.totalmem() / 2 ** 30)} GB · Node ${process.version}`, ''];
   const overrides = Object.entries(stack.appEnvOverrides());
   if (overrides.length) out.push(`Settings changed for this run (BENCH_APP_ENV): ${overrides.map(([k, v]) => `${k}=${v}`).join(', ')}.`, '');
+  out.push(`Gateway and worker run with NODE_OPTIONS=${stack.appEnv({}).NODE_OPTIONS}, as \`npm start\` and the Dockerfile run them.`, '');
   if (PHASES.length < ALL_PHASES.length) out.push(`Phases run: ${PHASES.join(', ')} (BENCH_PHASES).`, '');
   out.push(`Load: autocannon, ${settings.connections} connections (or 1 where the row says so), ${settings.durationSec} s per row after ${settings.warmupSec} s warm-up; latencies of 2xx answers, in ms.` +
     (busy > 0.15 ? ` **The machine was ${Math.round(busy * 100)} % busy before the bench started (other processes): numbers are low.**` : ''));

@@ -17,6 +17,18 @@ function newestMtime(dir) {
   return newest;
 }
 
+/**
+ * Node options for gateway and worker unless NODE_OPTIONS is set. V8's default lets old space grow to ~200 MB
+ * between full collections although the live heap stays near 50 MB; capping it keeps RSS under 200 MB under
+ * load (BENCHMARKS.md). The Dockerfile sets the same.
+ */
+const APP_NODE_OPTIONS = '--max-old-space-size=128';
+
+/** `env` with NODE_OPTIONS defaulted to APP_NODE_OPTIONS. */
+function appNodeEnv(env) {
+  return { ...env, NODE_OPTIONS: env.NODE_OPTIONS || APP_NODE_OPTIONS };
+}
+
 const STAMP = path.join(ROOT, 'dist/.build-stamp');
 
 /**
@@ -76,4 +88,4 @@ async function checkServices(databaseUrl, redisUrl) {
   return ok;
 }
 
-module.exports = { ROOT, APPS, buildIfNeeded, checkServices };
+module.exports = { ROOT, APPS, APP_NODE_OPTIONS, appNodeEnv, buildIfNeeded, checkServices };

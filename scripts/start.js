@@ -3,7 +3,7 @@
 const path = require('node:path');
 const { randomBytes } = require('node:crypto');
 const { spawn, spawnSync } = require('node:child_process');
-const { ROOT, buildIfNeeded, checkServices } = require('./lib');
+const { ROOT, appNodeEnv, buildIfNeeded, checkServices } = require('./lib');
 
 const env = { ...process.env };
 env.DATABASE_URL ||= 'postgres://postgres@127.0.0.1:5432/payments';
@@ -38,7 +38,10 @@ async function main() {
 
   const width = 8;
   for (const app of ['sandbox', 'gateway', 'worker']) {
-    const child = spawn(process.execPath, [path.join(ROOT, 'dist/apps', app, 'main.js')], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [path.join(ROOT, 'dist/apps', app, 'main.js')], {
+      env: app === 'sandbox' ? env : appNodeEnv(env),
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     children.set(app, child);
     const prefix = `[${app}]`.padEnd(width + 2);
     for (const stream of [child.stdout, child.stderr]) {

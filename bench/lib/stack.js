@@ -8,6 +8,7 @@ const os = require('node:os');
 const path = require('node:path');
 const { spawn, spawnSync } = require('node:child_process');
 const { Client } = require('pg');
+const { appNodeEnv } = require('../../scripts/lib');
 
 const ROOT = path.resolve(__dirname, '../..');
 const HOST = '127.0.0.1';
@@ -155,9 +156,9 @@ function appEnvOverrides() {
   );
 }
 
-/** The environment shared by gateway and worker. */
+/** The environment shared by gateway and worker, with the Node options `npm start` and the Dockerfile use. */
 function appEnv(extra) {
-  return {
+  return appNodeEnv({
     NODE_ENV: 'development',
     DATABASE_URL: BENCH.database,
     REDIS_URL: BENCH.redis,
@@ -168,7 +169,7 @@ function appEnv(extra) {
     RATE_LIMIT_PER_SECOND: '1000000',
     ...extra,
     ...appEnvOverrides(),
-  };
+  });
 }
 
 async function startSandbox(gatewayUrl) {
@@ -242,6 +243,7 @@ process.on('exit', () => {
 
 module.exports = {
   ROOT,
+  appEnv,
   appEnvOverrides,
   HOST,
   BENCH,
