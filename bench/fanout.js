@@ -134,8 +134,8 @@ class Producer {
       );
       // The outbox's subscription rule, for many events at once.
       ({ rows: deliveries } = await client.query(
-        `INSERT INTO webhook_deliveries (event_id, endpoint_id, status, generation, attempts, next_attempt_at, created_at, updated_at)
-         SELECT ev.id, e.id, 'pending', 0, 0, now(), now(), now()
+        `INSERT INTO webhook_deliveries (event_id, endpoint_id, status, generation, attempts, next_attempt_at, enqueued_at, created_at, updated_at)
+         SELECT ev.id, e.id, 'pending', 0, 0, now(), now(), now(), now()
            FROM unnest($1::text[]) AS ev(id)
            JOIN webhook_endpoints e
              ON e.enabled AND e.deleted_at IS NULL
@@ -153,19 +153,14 @@ class Producer {
     }
     const at = performance.now();
     for (const id of ids) commits.set(id, at);
-    // As the relay does right after the commit: add the jobs, then mark the deliveries enqueued.
+    // As the relay does right after the commit: add the jobs. The deliveries were written marked enqueued, as the
+    // outbox writes them.
     await this.queue.addBulk(
       deliveries.map((d) => ({
         name: 'deliver',
         data: { eventId: d.event_id, endpointId: d.endpoint_id, generation: 0 },
         opts: { ...JOB_OPTIONS, jobId: `${d.event_id}__${d.endpoint_id}__g0` },
       })),
-    );
-    await this.pool.query(
-      `UPDATE webhook_deliveries d SET enqueued_at = now()
-         FROM unnest($1::text[], $2::text[]) AS r(event_id, endpoint_id)
-        WHERE d.event_id = r.event_id AND d.endpoint_id = r.endpoint_id AND d.generation = 0`,
-      [deliveries.map((d) => d.event_id), deliveries.map((d) => d.endpoint_id)],
     );
     return deliveries.length;
   }
