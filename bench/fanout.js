@@ -3,9 +3,9 @@
 // Events are produced the way the gateway's outbox produces them (libs/outbox/src/outbox.service.ts and
 // delivery-relay.ts), only without an HTTP request around them, so the rate is the bench's to choose: in one
 // transaction, event rows plus one delivery row per subscribed endpoint (the outbox's own subscription query);
-// after the commit, the jobs are added to the BullMQ queue with the relay's job ids and options, and the
-// deliveries marked enqueued. The commit time is taken when COMMIT returns; the receipt time when a receiver has
-// read the whole request. Receivers run in this process, so both clocks are the same. Every delivery's signature
+// after the commit, the jobs are added to the BullMQ queue with the relay's job ids and options (the deliveries
+// were written marked enqueued, as the outbox writes them). The commit time is taken when COMMIT returns; the
+// receipt time when a receiver has read the whole request. Receivers run in this process, so both clocks are the same. Every delivery's signature
 // is checked with `standardwebhooks` (Webhook.verify), as a subscriber would.
 const http = require('node:http');
 const { randomBytes } = require('node:crypto');
