@@ -9,6 +9,8 @@ const env = { ...process.env };
 env.DATABASE_URL ||= 'postgres://postgres@127.0.0.1:5432/payments';
 env.REDIS_URL ||= 'redis://127.0.0.1:6379';
 env.PORT ||= '3000';
+// On a developer's machine the gateway stays on loopback unless told otherwise; containers bind every interface.
+env.HOST ||= '127.0.0.1';
 env.PUBLIC_BASE_URL ||= `http://127.0.0.1:${env.PORT}`;
 let generatedAdminKey = false;
 if (!env.ADMIN_API_KEY && env.NODE_ENV !== 'production') {

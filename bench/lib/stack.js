@@ -192,7 +192,7 @@ async function startGateway(port, sandbox, execArgv = []) {
   const handle = startProcess(
     'gateway',
     path.join(ROOT, 'dist/apps/gateway/main.js'),
-    appEnv({ PORT: String(port), PUBLIC_BASE_URL: url, FLEXIQASH_BASE_URL: sandbox.flexiqashUrl, FLASHPAY_BASE_URL: sandbox.flashpayUrl }),
+    appEnv({ PORT: String(port), HOST, PUBLIC_BASE_URL: url, FLEXIQASH_BASE_URL: sandbox.flexiqashUrl, FLASHPAY_BASE_URL: sandbox.flashpayUrl }),
     execArgv,
   );
   handle.url = url;

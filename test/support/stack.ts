@@ -49,6 +49,7 @@ export async function startStack(env: Record<string, string> = {}, sandboxOption
   const fullEnv: Record<string, string> = {
     NODE_ENV: 'test',
     PORT: String(port),
+    HOST: '127.0.0.1',
     DATABASE_URL,
     REDIS_URL: process.env.TEST_REDIS_URL || 'redis://127.0.0.1:6379',
     QUEUE_PREFIX: `paygw-test-${process.pid}`,

@@ -21,8 +21,8 @@ async function main(): Promise<void> {
   app.getHttpAdapter().getInstance().addHook('onSend', async (_request, reply) => {
     if (closing) reply.header('connection', 'close');
   });
-  await app.listen(config.port, '0.0.0.0');
-  process.stdout.write(`gateway listening on http://127.0.0.1:${config.port}\n`);
+  await app.listen(config.port, config.host);
+  process.stdout.write(`gateway listening on ${config.host}:${config.port}\n`);
 
   // On a signal: stop accepting, let requests in flight finish (each is bounded by PROVIDER_TIMEOUT_MS), then close.
   exitGracefullyOnSignal(

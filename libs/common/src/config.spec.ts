@@ -20,6 +20,7 @@ describe('loadConfig', () => {
     expect(config).toMatchObject({
       nodeEnv: 'development',
       port: 3000,
+      host: '0.0.0.0',
       databaseUrl: 'postgres://postgres@127.0.0.1:5432/payments',
       redisUrl: 'redis://127.0.0.1:6379',
       queuePrefix: 'paygw',
@@ -35,6 +36,13 @@ describe('loadConfig', () => {
     expect(config.adminApiKey.length).toBeGreaterThanOrEqual(32);
   });
 
+  it('takes HOST as an IPv4 or IPv6 address or a host name', () => {
+    expect(loadConfig({ HOST: '127.0.0.1' }).host).toBe('127.0.0.1');
+    expect(loadConfig({ HOST: '::' }).host).toBe('::');
+    expect(loadConfig({ HOST: 'localhost' }).host).toBe('localhost');
+    expect(loadConfig({ HOST: 'gateway.internal' }).host).toBe('gateway.internal');
+  });
+
   it('parses routes and failover', () => {
     const config = loadConfig({ PAYMENTS_CURRENCY_ROUTES: 'NGN=flashpay, usd=flexiqash', PAYMENTS_FAILOVER: 'flexiqash=flashpay' });
     expect(config.payments.currencyRoutes).toEqual({ NGN: 'flashpay', USD: 'flexiqash' });
@@ -44,6 +52,8 @@ describe('loadConfig', () => {
   it.each([
     [{ PORT: 'abc' }, 'PORT'],
     [{ PORT: '70000' }, 'PORT'],
+    [{ HOST: '127.0.0.1:3000' }, 'HOST'],
+    [{ HOST: 'http://localhost' }, 'HOST'],
     [{ DATABASE_URL: 'mysql://x' }, 'DATABASE_URL'],
     [{ PAYMENTS_DEFAULT_PROVIDER: 'paypal' }, 'PAYMENTS_DEFAULT_PROVIDER'],
     [{ PAYMENTS_CURRENCY_ROUTES: 'NGN' }, 'PAYMENTS_CURRENCY_ROUTES'],

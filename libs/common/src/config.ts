@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { isIP } from 'node:net';
 import {
   isKnownCurrency,
   isProviderName,
@@ -11,6 +12,8 @@ import {
 export interface AppConfig {
   nodeEnv: 'development' | 'test' | 'production';
   port: number;
+  /** Address the gateway listens on: all interfaces by default (containers), 127.0.0.1 to stay on loopback. */
+  host: string;
   databaseUrl: string;
   redisUrl: string;
   queuePrefix: string;
@@ -84,6 +87,14 @@ function int(env: Env, name: string, fallback: number, min: number, max: number)
   if (!/^\d+$/.test(raw.trim())) throw new ConfigError(name, `must be a whole number from ${min} to ${max}`);
   const value = Number(raw.trim());
   if (value < min || value > max) throw new ConfigError(name, `must be a whole number from ${min} to ${max}`);
+  return value;
+}
+
+/** An IPv4 or IPv6 address or a host name (what Node's listen accepts), without a port or scheme. */
+function host(env: Env, name: string, fallback: string): string {
+  const value = str(env, name, fallback).trim();
+  const hostName = /^[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)*$/;
+  if (isIP(value) === 0 && !hostName.test(value)) throw new ConfigError(name, 'must be an IP address (0.0.0.0, 127.0.0.1, ::) or a host name');
   return value;
 }
 
@@ -191,6 +202,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
   return {
     nodeEnv,
     port: int(env, 'PORT', 3000, 0, 65535),
+    host: host(env, 'HOST', '0.0.0.0'),
     databaseUrl: url(env, 'DATABASE_URL', 'postgres://postgres@127.0.0.1:5432/payments', ['postgres:', 'postgresql:']),
     redisUrl: url(env, 'REDIS_URL', 'redis://127.0.0.1:6379', ['redis:', 'rediss:']),
     queuePrefix,
