@@ -3,6 +3,7 @@ export * from './migrations';
 export * from './data-source';
 export * from './persistence.module';
 export * from './repositories/page';
+export * from './repositories/sql-rows';
 export * from './repositories/payment.repository';
 export * from './repositories/payout.repository';
 export * from './repositories/api-key.repository';

@@ -4,60 +4,8 @@ import { DataSource, EntityManager } from 'typeorm';
 import type { PaymentStatus, ProviderName } from '@app/payments';
 import { PaymentEntity } from '../entities/payment.entity';
 import { PaymentTransactionEntity } from '../entities/payment-transaction.entity';
-import { bigintAmount } from '../entities/transformers';
 import { decodeCursor, encodeCursor, Page } from './page';
-
-/** A statement and its parameters, for callers that run it inside a larger one (the outbox's change write). */
-export interface SqlStatement {
-  sql: string;
-  params: unknown[];
-}
-
-/**
- * The hot paths (create, read, list, change) use plain SQL with a fixed column list: TypeORM's query building and
- * hydration cost more CPU than the round trip itself. Everything else keeps the repository API.
- */
-const COLUMNS = `id, owner_id, provider, provider_payment_id, amount, currency, description, reference, status, provider_status,
-  archived, checkout_url, payer, payee, metadata, provider_state_unknown, expires_at, version, last_checked_at, created_at, updated_at`;
-
-/** Never changed after the insert. */
-const FIXED_COLUMNS = new Set(['id', 'owner_id', 'created_at']);
-
-function fromRow(row: Record<string, any>): PaymentEntity {
-  return {
-    id: row.id,
-    ownerId: row.owner_id,
-    provider: row.provider,
-    providerPaymentId: row.provider_payment_id,
-    amount: bigintAmount.from(row.amount),
-    currency: row.currency,
-    description: row.description,
-    reference: row.reference,
-    status: row.status,
-    providerStatus: row.provider_status,
-    archived: row.archived,
-    checkoutUrl: row.checkout_url,
-    payer: row.payer,
-    payee: row.payee,
-    metadata: row.metadata,
-    providerStateUnknown: row.provider_state_unknown,
-    expiresAt: row.expires_at,
-    version: row.version,
-    lastCheckedAt: row.last_checked_at,
-    createdAt: row.created_at,
-    updatedAt: row.updated_at,
-  };
-}
-
-/** Every column in COLUMNS order, as parameters. JSON columns go as text: node-pg would send an array as a Postgres array. */
-function toParams(p: PaymentEntity): unknown[] {
-  const json = (value: unknown) => (value === null || value === undefined ? null : JSON.stringify(value));
-  return [
-    p.id, p.ownerId, p.provider, p.providerPaymentId, p.amount, p.currency, p.description, p.reference, p.status, p.providerStatus,
-    p.archived, p.checkoutUrl, json(p.payer), json(p.payee), json(p.metadata ?? {}), p.providerStateUnknown, p.expiresAt, p.version,
-    p.lastCheckedAt, p.createdAt, p.updatedAt,
-  ];
-}
+import { SqlRows, SqlStatement } from './sql-rows';
 
 export interface PaymentListFilter {
   /** null: every owner (admin). */
@@ -72,26 +20,29 @@ export interface PaymentListFilter {
 
 @Injectable()
 export class PaymentRepository {
-  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+  /** Create, read, list and change are plain SQL (see SqlRows); everything else keeps the repository API. */
+  private readonly rows: SqlRows<PaymentEntity>;
+
+  constructor(@InjectDataSource() private readonly dataSource: DataSource) {
+    this.rows = new SqlRows(dataSource, PaymentEntity, ['id', 'owner_id', 'created_at']);
+  }
 
   private repo(manager?: EntityManager) {
     return (manager ?? this.dataSource.manager).getRepository(PaymentEntity);
   }
 
   async insert(payment: PaymentEntity): Promise<void> {
-    await this.dataSource.query(
-      `INSERT INTO payments (${COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21)`,
-      toParams(payment),
-    );
+    const { sql, params } = this.rows.insert(payment);
+    await this.dataSource.query(sql, params);
   }
 
   /** A payment visible to this owner (null: any owner). */
   async findVisible(id: string, ownerId: string | null): Promise<PaymentEntity | null> {
     const rows: Array<Record<string, any>> =
       ownerId === null
-        ? await this.dataSource.query(`SELECT ${COLUMNS} FROM payments WHERE id = $1`, [id])
-        : await this.dataSource.query(`SELECT ${COLUMNS} FROM payments WHERE id = $1 AND owner_id = $2`, [id, ownerId]);
-    return rows[0] ? fromRow(rows[0]) : null;
+        ? await this.dataSource.query(`SELECT ${this.rows.columns} FROM payments WHERE id = $1`, [id])
+        : await this.dataSource.query(`SELECT ${this.rows.columns} FROM payments WHERE id = $1 AND owner_id = $2`, [id, ownerId]);
+    return rows[0] ? this.rows.fromRow(rows[0]) : null;
   }
 
   /**
@@ -99,17 +50,7 @@ export class PaymentRepository {
    * it did: an optimistic write for callers that read the row just before and run this inside one statement.
    */
   updateIfVersion(payment: PaymentEntity, expectedVersion: number): SqlStatement {
-    const values = toParams(payment);
-    const params: unknown[] = [payment.id];
-    const assignments = COLUMNS.split(',')
-      .map((column, i) => ({ column: column.trim(), value: values[i] }))
-      .filter(({ column }) => !FIXED_COLUMNS.has(column))
-      .map(({ column, value }) => `${column} = $${params.push(value)}`)
-      .join(', ');
-    return {
-      sql: `UPDATE payments SET ${assignments} WHERE id = $1 AND version = $${params.push(expectedVersion)} RETURNING id`,
-      params,
-    };
+    return this.rows.updateIfVersion(payment, expectedVersion);
   }
 
   async findByProviderId(provider: ProviderName, providerPaymentId: string): Promise<PaymentEntity | null> {
@@ -122,14 +63,14 @@ export class PaymentRepository {
 
   /** Row-locks a payment for a read-modify-write inside a transaction. */
   async lockById(manager: EntityManager, id: string): Promise<PaymentEntity | null> {
-    const rows: Array<Record<string, any>> = await manager.query(`SELECT ${COLUMNS} FROM payments WHERE id = $1 FOR UPDATE`, [id]);
-    return rows[0] ? fromRow(rows[0]) : null;
+    const rows: Array<Record<string, any>> = await manager.query(`SELECT ${this.rows.columns} FROM payments WHERE id = $1 FOR UPDATE`, [id]);
+    return rows[0] ? this.rows.fromRow(rows[0]) : null;
   }
 
-  /** Writes every column of an existing row in one UPDATE (TypeORM's save() would read the row again first). */
+  /** Writes every column of an existing row that can change, in one UPDATE. */
   async save(payment: PaymentEntity, manager?: EntityManager): Promise<void> {
-    const { id, ...columns } = payment;
-    await this.repo(manager).update({ id }, columns);
+    const { sql, params } = this.rows.update(payment);
+    await (manager ?? this.dataSource.manager).query(sql, params);
   }
 
   async markChecked(id: string): Promise<void> {
@@ -167,10 +108,10 @@ export class PaymentRepository {
     if (filter.cursor) add((p) => `id < ${p}`, decodeCursor(filter.cursor, 'pay'));
     params.push(filter.limit + 1);
     const rows: Array<Record<string, any>> = await this.dataSource.query(
-      `SELECT ${COLUMNS} FROM payments ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id DESC LIMIT $${params.length}`,
+      `SELECT ${this.rows.columns} FROM payments ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id DESC LIMIT $${params.length}`,
       params,
     );
-    const data = rows.slice(0, filter.limit).map(fromRow);
+    const data = rows.slice(0, filter.limit).map((row) => this.rows.fromRow(row));
     return { data, nextCursor: rows.length > filter.limit ? encodeCursor(data[data.length - 1].id) : null };
   }
 
