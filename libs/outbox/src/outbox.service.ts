@@ -27,17 +27,44 @@ function dedupeKey(event: EmitInput): string {
 }
 
 /**
- * A delivery per subscribed endpoint for each row of the CTE `event` (id, owner_id, type) it follows. An endpoint
- * receives the events of its owner's resources; the admin's endpoints receive every event. Deliveries are marked
- * enqueued as they are written, optimistically: the relay adds their jobs right after the commit, and if that
- * fails the sweep re-adds them once OUTBOX_SWEEP_GRACE_MS has passed.
+ * The CTEs `event` and `deliveries`: the events given as a JSON array in parameter `$n` (an event whose change
+ * already has one is skipped; all are skipped unless `onlyIf` holds), and a delivery per subscribed endpoint for
+ * each event written. An endpoint receives the events of its owner's resources; the admin's endpoints receive
+ * every event. Deliveries are marked enqueued as they are written, optimistically: the relay adds their jobs
+ * right after the commit, and if that fails the sweep re-adds them once OUTBOX_SWEEP_GRACE_MS has passed.
  */
-const DELIVERIES_INSERT = `INSERT INTO webhook_deliveries (event_id, endpoint_id, status, generation, attempts, next_attempt_at, enqueued_at, created_at, updated_at)
+function eventsAndDeliveries(n: number, onlyIf = 'true'): string {
+  return `event AS (
+         INSERT INTO events (id, owner_id, type, resource_id, dedupe_key, data, created_at)
+         SELECT e.id, e.owner_id, e.type, e.resource_id, e.dedupe_key, e.data, now()
+           FROM jsonb_to_recordset($${n}::jsonb) AS e(id text, owner_id text, type text, resource_id text, dedupe_key text, data jsonb)
+          WHERE ${onlyIf}
+         ON CONFLICT (dedupe_key) DO NOTHING
+         RETURNING id, owner_id, type
+       ), deliveries AS (
+         INSERT INTO webhook_deliveries (event_id, endpoint_id, status, generation, attempts, next_attempt_at, enqueued_at, created_at, updated_at)
          SELECT event.id, e.id, 'pending', 0, 0, now(), now(), now(), now()
            FROM event JOIN webhook_endpoints e
              ON e.enabled AND e.deleted_at IS NULL
             AND (e.owner_id = event.owner_id OR e.owner_id = 'admin')
-            AND (e.events @> ARRAY[event.type]::text[] OR e.events @> ARRAY['*']::text[])`;
+            AND (e.events @> ARRAY[event.type]::text[] OR e.events @> ARRAY['*']::text[])
+         RETURNING event_id, endpoint_id
+       )`;
+}
+
+/** The parameter eventsAndDeliveries reads. (resource, version, type) identifies a change: its dedupe key. */
+function eventRows(events: EmitInput[]): string {
+  return JSON.stringify(
+    events.map((event) => ({
+      id: newId('evt'),
+      owner_id: event.ownerId,
+      type: event.type,
+      resource_id: event.resourceId,
+      dedupe_key: `${event.resourceId}:${event.version}:${event.type}`,
+      data: event.data,
+    })),
+  );
+}
 
 /**
  * The transactional outbox. A state change and its events commit together or not at all; right after the
@@ -66,35 +93,12 @@ export class OutboxService {
    * caller takes the locked path instead.
    */
   async writeChange(change: { sql: string; params: unknown[] }, events: EmitInput[]): Promise<boolean> {
-    const n = change.params.length;
     const rows: Array<{ changed: number; deliveries: Array<{ eventId: string; endpointId: string }> }> = await this.dataSource.query(
       `WITH changed AS (${change.sql}),
-       event AS (
-         INSERT INTO events (id, owner_id, type, resource_id, dedupe_key, data, created_at)
-         SELECT e.id, e.owner_id, e.type, e.resource_id, e.dedupe_key, e.data, now()
-           FROM jsonb_to_recordset($${n + 1}::jsonb) AS e(id text, owner_id text, type text, resource_id text, dedupe_key text, data jsonb)
-          WHERE EXISTS (SELECT 1 FROM changed)
-         ON CONFLICT (dedupe_key) DO NOTHING
-         RETURNING id, owner_id, type
-       ), deliveries AS (
-         ${DELIVERIES_INSERT}
-         RETURNING event_id, endpoint_id
-       )
+       ${eventsAndDeliveries(change.params.length + 1, 'EXISTS (SELECT 1 FROM changed)')}
        SELECT (SELECT count(*)::int FROM changed) AS changed,
               COALESCE((SELECT json_agg(json_build_object('eventId', event_id, 'endpointId', endpoint_id)) FROM deliveries), '[]') AS deliveries`,
-      [
-        ...change.params,
-        JSON.stringify(
-          events.map((event) => ({
-            id: newId('evt'),
-            owner_id: event.ownerId,
-            type: event.type,
-            resource_id: event.resourceId,
-            dedupe_key: dedupeKey(event),
-            data: event.data,
-          })),
-        ),
-      ],
+      [...change.params, eventRows(events)],
     );
     if (rows[0].changed === 0) return false;
     await this.relay.enqueue(
@@ -106,19 +110,10 @@ export class OutboxService {
 
   /** One statement: the event (skipped if this change already has one) and a delivery per subscribed endpoint. */
   private async record(manager: EntityManager, event: EmitInput): Promise<DeliveryJobData[]> {
-    const rows: Array<{ event_id: string; endpoint_id: string | null }> = await manager.query(
-      `WITH event AS (
-         INSERT INTO events (id, owner_id, type, resource_id, dedupe_key, data, created_at)
-         VALUES ($1, $2, $3, $4, $5, $6, now())
-         ON CONFLICT (dedupe_key) DO NOTHING
-         RETURNING id, owner_id, type
-       ), deliveries AS (
-         ${DELIVERIES_INSERT}
-         RETURNING event_id, endpoint_id
-       )
-       SELECT event_id, endpoint_id FROM deliveries`,
-      [newId('evt'), event.ownerId, event.type, event.resourceId, dedupeKey(event), event.data],
+    const rows: Array<{ event_id: string; endpoint_id: string }> = await manager.query(
+      `WITH ${eventsAndDeliveries(1)} SELECT event_id, endpoint_id FROM deliveries`,
+      [eventRows([event])],
     );
-    return rows.map((row) => ({ eventId: row.event_id, endpointId: row.endpoint_id!, generation: 0 }));
+    return rows.map((row) => ({ eventId: row.event_id, endpointId: row.endpoint_id, generation: 0 }));
   }
 }
