@@ -5,6 +5,8 @@ import { PaymentsApiError } from './errors';
 import { backoffDelay, isRetryable, parseRetryAfter } from './retry';
 import { expandPath, ROUTES } from './routes';
 import { PAYMENT_FIELDS } from './types';
+// The same helper the end-to-end tests use.
+import { rejection } from '../../../test/support/client';
 
 interface Seen {
   method: string;
@@ -66,16 +68,6 @@ class FakeGateway {
 
 const envelope = (type: string, code: string, message = code, details?: unknown) => ({ error: { type, code, message, details }, requestId: 'req-envelope' });
 const PAYMENT = { id: 'pay_1', object: 'payment', amount: 100, currency: 'USD', status: 'pending' };
-
-async function rejection(promise: Promise<unknown>): Promise<PaymentsApiError> {
-  try {
-    await promise;
-  } catch (error) {
-    expect(error).toBeInstanceOf(PaymentsApiError);
-    return error as PaymentsApiError;
-  }
-  throw new Error('expected a PaymentsApiError');
-}
 
 describe('PaymentsClient against a scripted server', () => {
   let fake: FakeGateway;
