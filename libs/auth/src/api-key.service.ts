@@ -3,18 +3,10 @@ import { Inject, Injectable, OnApplicationShutdown, OnModuleInit } from '@nestjs
 import { APP_CONFIG, AppConfig, newId } from '@app/common';
 import { ApiKeyEntity, ApiKeyRepository } from '@app/persistence';
 import { RevocationListener } from './revocation-listener';
-import { ADMIN_KEY_ID, Principal, Scope, SCOPES } from './scopes';
+import { ADMIN_KEY_ID, ApiKey, CreatedApiKey, Principal, Scope, SCOPES } from './scopes';
 
 export function hashKey(key: string): string {
   return createHash('sha256').update(key, 'utf8').digest('hex');
-}
-
-export interface CreatedApiKey {
-  id: string;
-  name: string;
-  scopes: Scope[];
-  key: string;
-  createdAt: string;
 }
 
 const CACHE_LIMIT = 10_000;
@@ -86,7 +78,7 @@ export class ApiKeyService implements OnModuleInit, OnApplicationShutdown {
     return { id: entity.id, name, scopes: entity.scopes as Scope[], key, createdAt: entity.createdAt.toISOString() };
   }
 
-  async list(): Promise<Array<Omit<CreatedApiKey, 'key'> & { keyPrefix: string }>> {
+  async list(): Promise<ApiKey[]> {
     const rows = await this.keys.listActive();
     return rows.map((row) => ({
       id: row.id,

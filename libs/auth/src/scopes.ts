@@ -1,8 +1,8 @@
-// Scopes are part of the wire contract (POST /v1/api-keys), so they live with the client's types.
-import { SCOPES, Scope } from '../../client/src/types';
+// Scopes and the key shapes are part of the wire contract (POST /v1/api-keys), so they live with the client's types.
+import { ApiKey, CreatedApiKey, SCOPES, Scope } from '../../client/src/types';
 
 export { SCOPES };
-export type { Scope };
+export type { ApiKey, CreatedApiKey, Scope };
 
 export function isScope(value: unknown): value is Scope {
   return typeof value === 'string' && (SCOPES as readonly string[]).includes(value);
