@@ -1,4 +1,3 @@
-import { ProviderError } from '@app/payments';
 import { HttpTransport, ProviderHttp, ProviderHttpMethod } from '../http/provider-http';
 import type { ProviderTelemetry } from '../http/provider-telemetry';
 import { FlashpayCreatePaymentRequest, FlashpayCreatePayoutRequest } from './flashpay.mapper';
@@ -68,11 +67,7 @@ export class FlashpayClient {
     this.http.close();
   }
 
-  private async json(operation: string, method: ProviderHttpMethod, path: string, body?: unknown): Promise<unknown> {
-    const response = await this.http.request({ operation, method, path, body });
-    if (response.body === null) {
-      throw new ProviderError('flashpay', 'bad_response', `flashpay ${method} ${path} answered ${response.status} with an empty body`, response.status, false);
-    }
-    return response.body;
+  private json(operation: string, method: ProviderHttpMethod, path: string, body?: unknown): Promise<unknown> {
+    return this.http.requestBody({ operation, method, path, body });
   }
 }

@@ -75,12 +75,8 @@ export class FlexiqashClient {
     this.http.close();
   }
 
-  private async json(operation: string, method: ProviderHttpMethod, path: string, body?: unknown): Promise<unknown> {
-    const response = await this.http.request({ operation, method, path, body });
-    if (response.body === null) {
-      throw new ProviderError('flexiqash', 'bad_response', `flexiqash ${method} ${path} answered ${response.status} with an empty body`, response.status, false);
-    }
-    return response.body;
+  private json(operation: string, method: ProviderHttpMethod, path: string, body?: unknown): Promise<unknown> {
+    return this.http.requestBody({ operation, method, path, body });
   }
 
   private async expectSuccess(operation: string, method: ProviderHttpMethod, path: string, body?: unknown): Promise<void> {

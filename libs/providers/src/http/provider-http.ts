@@ -110,6 +110,17 @@ export class ProviderHttp {
     }
   }
 
+  /** A call whose answer must have a body: the parsed body, or a `bad_response` ProviderError when it was empty. */
+  async requestBody(request: ProviderHttpRequest): Promise<unknown> {
+    const response = await this.request(request);
+    if (response.body === null) {
+      const { method, path } = request;
+      const name = this.provider;
+      throw new ProviderError(name, 'bad_response', `${name} ${method} ${path} answered ${response.status} with an empty body`, response.status, false);
+    }
+    return response.body;
+  }
+
   /**
    * One call through the circuit breaker, timed and recorded. An open circuit refuses the call before anything
    * is sent, so it is reported as `unreachable`: certainly not executed, which is what allows failover.
