@@ -1,9 +1,9 @@
 # One image for every app; the command picks which (gateway, worker or sandbox):
 #   node dist/apps/gateway/main.js [migrate] | node dist/apps/worker/main.js | node dist/apps/sandbox/main.js
-# Node 20.19 or later: the bundles load the ESM-only NestJS 12 packages with require().
+# Node 24 LTS, as everywhere in the project: the bundles load the ESM-only NestJS 12 packages with require().
 
 # Build: every dependency (the Nest CLI and webpack are dev dependencies), then the three bundles.
-FROM node:20-bookworm-slim AS build
+FROM node:24-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
@@ -13,14 +13,14 @@ COPY libs ./libs
 RUN npm run build
 
 # Production dependencies only, installed from the lock file (cached until package*.json change).
-FROM node:20-bookworm-slim AS deps
+FROM node:24-bookworm-slim AS deps
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
 
 # Runtime: bundles plus production node_modules (webpack leaves packages external; the OpenAPI UI and the queue
 # dashboard serve their assets from node_modules at run time), as the unprivileged node user.
-FROM node:20-bookworm-slim
+FROM node:24-bookworm-slim
 # The heap cap keeps gateway and worker under 200 MB RSS under load (BENCHMARKS.md); raise it through NODE_OPTIONS.
 ENV NODE_ENV=production PORT=3000 NODE_OPTIONS=--max-old-space-size=128
 WORKDIR /app

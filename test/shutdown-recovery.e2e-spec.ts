@@ -8,9 +8,10 @@ import { Receiver } from './support/receiver';
 import { sandboxCalls, setFaults } from './support/sandbox';
 import { canControlServices, postgres, startRedis, stopRedis, until } from './support/services';
 import { ADMIN_KEY, startStack, Stack } from './support/stack';
+import { testDatabaseUrl } from './support/env';
 
 const usd = (reference: string): CreatePaymentInput => ({ amount: 1500, currency: 'USD', description: 'Shutdown test', reference });
-const DATABASE_URL = process.env.TEST_DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/payments_test';
+const DATABASE_URL = testDatabaseUrl();
 
 async function query<T>(sql: string, params: unknown[] = []): Promise<T[]> {
   const client = new Client({ connectionString: DATABASE_URL });

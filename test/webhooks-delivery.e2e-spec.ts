@@ -8,12 +8,13 @@ import { AppProcess, freePort, startWorker } from './support/processes';
 import { Receiver } from './support/receiver';
 import { eventually } from './support/services';
 import { startStack, Stack } from './support/stack';
+import { testDatabaseUrl } from './support/env';
 
 // The built worker on real Postgres and Redis, delivering to local receivers. Deliveries are seeded straight into
 // Postgres with enqueued_at null, the state a gateway leaves them in when Redis was down at commit: the worker's
 // sweep has to find and enqueue them, which is also the path that recovers from a flushed Redis.
 
-const DATABASE_URL = process.env.TEST_DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/payments_test';
+const DATABASE_URL = testDatabaseUrl();
 const REDIS_URL = process.env.TEST_REDIS_URL || 'redis://127.0.0.1:6379';
 const SCHEDULE = [200, 400, 600];
 // Endpoints belong to an owner nobody else uses, so events other test files emit through the gateway never fan

@@ -1,4 +1,5 @@
 import { PaymentsClient, PaymentsClientOptions, Scope } from '@app/client';
+import { testDatabaseUrl } from './env';
 import { startSandboxes, RunningSandboxes, SandboxOptions } from '../../apps/sandbox/src/sandbox';
 import { recordingClient } from './client';
 import { call, Answer } from './http';
@@ -6,7 +7,7 @@ import { AppProcess, freePort, startApp } from './processes';
 
 export const ADMIN_KEY = 'test-admin-key-0123456789abcdef';
 export const SANDBOX_TOKENS = { flexiqash: 'sandbox-flexiqash-token', flashpay: 'sandbox-flashpay-token' };
-const DATABASE_URL = process.env.TEST_DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/payments_test';
+const DATABASE_URL = testDatabaseUrl();
 
 export interface Stack {
   url: string;
