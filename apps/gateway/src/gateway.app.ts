@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { LogLevel } from '@nestjs/common';
+import { DynamicModule, LogLevel, NestApplicationOptions } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { LogController } from 'fastify';
@@ -17,9 +17,25 @@ import { RouteCatalog } from './ops/route-catalog';
 export const BODY_LIMIT_BYTES = 64 * 1024;
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
-/** Builds the gateway's HTTP application; main.ts and the end-to-end tests both start it through here. */
-export async function createGatewayApp(config: AppConfig, logLevels?: LogLevel[] | false): Promise<NestFastifyApplication> {
-  const logger = createLogger('gateway', configuredSecrets(config));
+/** Makes the Nest application from the gateway's root module; NestFactory.create unless a test composes it. */
+export type GatewayAppFactory = (module: DynamicModule, adapter: FastifyAdapter, options: NestApplicationOptions) => Promise<NestFastifyApplication>;
+
+export interface GatewayAppOptions {
+  /** Nest's own log levels; false silences Nest. Default: Nest logs through the process's pino logger. */
+  logLevels?: LogLevel[] | false;
+  /**
+   * The in-process tests build the module with @nestjs/testing (to swap a provider for a double) and hand the
+   * result back here, so the application they test is configured exactly as the one main.ts serves.
+   */
+  factory?: GatewayAppFactory;
+  /** The pino level of the process's logger (default info); the in-process tests use silent. */
+  logLevel?: string;
+}
+
+/** Builds the gateway's HTTP application; main.ts and the in-process tests both build it through here. */
+export async function createGatewayApp(config: AppConfig, options: GatewayAppOptions = {}): Promise<NestFastifyApplication> {
+  const { logLevels, factory = (module, adapter, appOptions) => NestFactory.create<NestFastifyApplication>(module, adapter, appOptions) } = options;
+  const logger = createLogger('gateway', configuredSecrets(config), options.logLevel);
   const adapter = new FastifyAdapter({
     bodyLimit: BODY_LIMIT_BYTES,
     // Fastify's request logger is a child of this one bound to `requestId` (fastify's request.id, which honours
@@ -37,7 +53,7 @@ export async function createGatewayApp(config: AppConfig, logLevels?: LogLevel[]
   });
   const routes = new RouteCatalog();
   routes.attach(adapter.getInstance());
-  const app = await NestFactory.create<NestFastifyApplication>(GatewayModule.forRoot(config, { logger, routes }), adapter, {
+  const app = await factory(GatewayModule.forRoot(config, { logger, routes }), adapter, {
     // JSON lines from the first one on; once the app exists, nestjs-pino's logger (request-aware) takes over.
     logger: logLevels ?? new PinoNestLogger(logger),
     abortOnError: false,
