@@ -88,8 +88,11 @@ describe('idempotency keys', () => {
       expect(created.length).toBeGreaterThanOrEqual(1);
       expect(created).toHaveLength(statuses.filter((s) => s === 201).length);
       expect(new Set(created.map((p) => p.id)).size).toBe(1);
+      // The provider holds the first create for 300 ms, so the others arrive while it runs: they must be refused
+      // with 409 idempotency_in_progress (not made to wait, not run).
       const refused = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected').map((r) => r.reason);
-      expect(refused.every((e) => e instanceof PaymentsApiError && e.status === 409 && e.code === 'idempotency_in_progress')).toBe(true);
+      expect(refused.length).toBeGreaterThan(0);
+      expect(refused.map((e) => (e instanceof PaymentsApiError ? `${e.status} ${e.code}` : String(e)))).toEqual(refused.map(() => '409 idempotency_in_progress'));
       expect(await createCount(stack)).toBe(before + 1);
       const listed = await client.payments.list({ reference: 'burst' });
       expect(listed.data).toHaveLength(1);

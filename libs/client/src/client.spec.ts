@@ -173,6 +173,21 @@ describe('PaymentsClient against a scripted server', () => {
     expect(fake.seen[1].at - fake.seen[0].at).toBeGreaterThanOrEqual(990);
   });
 
+  it('retries PATCH and DELETE on 429 too, after Retry-After, without an Idempotency-Key', async () => {
+    const limited = { status: 429, body: envelope('rate_limited', 'rate_limited'), headers: { 'retry-after': '1' } };
+    // Both are refused once (the first two answers), then answered.
+    fake.answer(limited, limited, { status: 200, body: PAYMENT }, { status: 200, body: PAYMENT });
+    await expect(Promise.all([client.payments.update('pay_1', { description: 'y' }), client.payments.cancel('pay_1')])).resolves.toEqual([PAYMENT, PAYMENT]);
+    expect(fake.seen.map((s) => s.method).sort()).toEqual(['DELETE', 'DELETE', 'PATCH', 'PATCH']);
+    expect(retries.map((r) => [r.method, r.error.status]).sort()).toEqual([['DELETE', 429], ['PATCH', 429]]);
+    for (const method of ['PATCH', 'DELETE']) {
+      const [first, second] = fake.seen.filter((s) => s.method === method);
+      expect(second.at - first.at).toBeGreaterThanOrEqual(990);
+      expect(first.headers['idempotency-key']).toBeUndefined();
+      expect(second.body).toBe(first.body);
+    }
+  });
+
   it('does not wait for a Retry-After longer than maxRetryAfterMs', async () => {
     const patient = new PaymentsClient({ baseUrl: fake.url, apiKey: 'k', maxRetryAfterMs: 500 });
     fake.answer({ status: 429, body: envelope('rate_limited', 'rate_limited'), headers: { 'retry-after': '30' } });
