@@ -21,7 +21,8 @@ describe('payments over HTTP (real Postgres, real sandboxes)', () => {
   let client: PaymentsClient;
 
   beforeAll(async () => {
-    stack = await startStack({ PAYMENTS_CURRENCY_ROUTES: 'NGN=flashpay' });
+    // USD is taken by both providers, so where a USD payment goes shows which routing is in force.
+    stack = await startStack({ PAYMENTS_CURRENCY_ROUTES: 'NGN=flashpay', FLASHPAY_CURRENCIES: 'NGN,USD' });
     key = await stack.newKey();
     client = stack.clientFor(key);
   });
@@ -222,7 +223,7 @@ describe('payments over HTTP (real Postgres, real sandboxes)', () => {
       expect(byDefault.provider).toBe('flexiqash');
 
       await expect(client.payments.create(usd({ currency: 'EUR' }))).rejects.toMatchObject({ status: 422, type: 'capability_not_supported' });
-      await expect(client.payments.create(usd({ provider: 'flashpay' }))).rejects.toMatchObject({ status: 422 });
+      await expect(client.payments.create(usd({ currency: 'EUR', provider: 'flashpay' }))).rejects.toMatchObject({ status: 422 });
     });
 
     it('follows PUT /admin/routing without a restart', async () => {
@@ -235,8 +236,18 @@ describe('payments over HTTP (real Postgres, real sandboxes)', () => {
       const unknown = await stack.api('PUT', '/admin/routing', { defaultProvider: 'paypal', currencyRoutes: {} });
       expect(unknown.status).toBe(422);
 
+      // Before any PUT, USD has no route and goes to the default, FlexiQash.
+      expect((await client.payments.create(usd())).provider).toBe('flexiqash');
+
+      // A route for USD: it goes to Flashpay now.
+      const routed = await stack.api('PUT', '/admin/routing', { defaultProvider: 'flexiqash', currencyRoutes: { NGN: 'flashpay', USD: 'flashpay' } });
+      expect(routed.status).toBe(200);
+      expect((await client.payments.create(usd())).provider).toBe('flashpay');
+
+      // Flashpay the default and USD routed back to FlexiQash: the route decides USD, the default NGN.
       const stored = await stack.api('PUT', '/admin/routing', { defaultProvider: 'flashpay', currencyRoutes: { USD: 'flexiqash' } });
       expect(stored.status).toBe(200);
+      expect((await client.payments.create(usd())).provider).toBe('flexiqash');
       const ngn = await client.payments.create({ amount: 100, currency: 'NGN', description: 'd' });
       expect(ngn.provider).toBe('flashpay');
       const providers = await client.providers.list();

@@ -1,22 +1,24 @@
-import { ChildProcess, execSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { Redis } from 'ioredis';
+import { Queue } from 'bullmq';
 import { Client } from 'pg';
+import { DELIVER_JOB, DELIVERY_QUEUE, deliveryJobId, queuePrefix } from '../libs/outbox/src/queue';
 import { newWebhookSecret } from '../libs/outbox/src/signature';
 import { lastResponse } from './support/client';
-import { AppProcess, freePort, startWorker } from './support/processes';
+import { AppProcess, startWorker } from './support/processes';
 import { Receiver } from './support/receiver';
-import { eventually } from './support/services';
+import { deleteKeysWithPrefix, describeWithPrivateServices, eventually, PrivateRedis, startPrivateRedis } from './support/services';
 import { startStack, Stack } from './support/stack';
 import { testDatabaseUrl } from './support/env';
 
 // The built worker on real Postgres and Redis, delivering to local receivers. Deliveries are seeded straight into
 // Postgres with enqueued_at null, the state a gateway leaves them in when Redis was down at commit: the worker's
-// sweep has to find and enqueue them, which is also the path that recovers from a flushed Redis.
+// sweep has to find and enqueue them, which is also the path that recovers when Redis loses its data.
 
 const DATABASE_URL = testDatabaseUrl();
 const REDIS_URL = process.env.TEST_REDIS_URL || 'redis://127.0.0.1:6379';
 const SCHEDULE = [200, 400, 600];
+// This file's queue keys: the only Redis data it ever deletes.
+const QUEUE_PREFIX = `paygw-test-wh-${process.pid}`;
 // Endpoints belong to an owner nobody else uses, so events other test files emit through the gateway never fan
 // out to them.
 const OWNER = `own_whtest_${process.pid}`;
@@ -25,7 +27,7 @@ const workerEnv = (overrides: Record<string, string> = {}): Record<string, strin
   NODE_ENV: 'test',
   DATABASE_URL,
   REDIS_URL,
-  QUEUE_PREFIX: `paygw-test-wh-${process.pid}`,
+  QUEUE_PREFIX,
   WEBHOOK_RETRY_SCHEDULE: SCHEDULE.map((ms) => `${ms}ms`).join(','),
   WEBHOOK_TIMEOUT_MS: '2000',
   WEBHOOK_ALLOW_PRIVATE_URLS: 'true',
@@ -111,7 +113,19 @@ async function until<T>(what: string, read: () => Promise<T>, done: (value: T) =
 const settled = (eventId: string, endpointId: string) =>
   until(`delivery ${eventId} to settle`, () => delivery(eventId, endpointId), (row) => row?.status !== 'pending');
 
-const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+/**
+ * Waits until this file's delivery queue holds no job at all (none waiting, running or scheduled for a retry): the
+ * positive sign that nothing more will be sent, instead of waiting a while to see that nothing came.
+ */
+async function queueDrained(): Promise<void> {
+  const queue = new Queue(DELIVERY_QUEUE, { connection: { url: REDIS_URL }, prefix: queuePrefix(QUEUE_PREFIX) });
+  try {
+    const jobs = async () => Object.values(await queue.getJobCounts('waiting', 'active', 'delayed', 'prioritized', 'waiting-children')).reduce((a, b) => a + b, 0);
+    await until('the delivery queue to drain', jobs, (n) => n === 0, 20_000);
+  } finally {
+    await queue.close();
+  }
+}
 
 beforeAll(async () => {
   db = new Client({ connectionString: DATABASE_URL });
@@ -120,6 +134,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await stopWorkers();
+  await deleteKeysWithPrefix(REDIS_URL, QUEUE_PREFIX);
   // Leave nothing for another file's worker to sweep.
   await db?.query(`UPDATE webhook_endpoints SET enabled = false, disabled_reason = 'test finished' WHERE owner_id = $1`, [OWNER]);
   await db?.end();
@@ -178,7 +193,7 @@ describe('webhook delivery by the worker', () => {
 
     const row = await settled(eventId, ep.id);
     expect(row).toMatchObject({ status: 'failed', attempts: SCHEDULE.length + 1, last_response_status: 500 });
-    await pause(SCHEDULE[SCHEDULE.length - 1] + 500);
+    await queueDrained();
     expect(rx.received).toHaveLength(SCHEDULE.length + 1);
     expect((await attempts(eventId, ep.id)).map((a) => a.status)).toEqual(['failed', 'failed', 'failed', 'failed']);
   });
@@ -193,7 +208,7 @@ describe('webhook delivery by the worker', () => {
     const { rows } = await db.query(`SELECT enabled, disabled_reason FROM webhook_endpoints WHERE id = $1`, [ep.id]);
     expect(rows[0].enabled).toBe(false);
     expect(rows[0].disabled_reason).toContain('410');
-    await pause(SCHEDULE[0] + 400);
+    await queueDrained();
     expect(rx.received).toHaveLength(1);
   });
 
@@ -220,20 +235,15 @@ describe('webhook delivery by the worker', () => {
     expect((await attempts(eventId, ep.id))[0]).toMatchObject({ status: 'failed', response_status: 302, error: 'redirect (302) not followed' });
   });
 
-  it('delivers every event once to every endpoint although Redis is flushed mid-burst', async () => {
+  it('delivers every event once to every endpoint although Redis loses the queue mid-burst', async () => {
     const secrets = [newWebhookSecret(), newWebhookSecret()];
     const rxs = [await receiver(secrets[0]), await receiver(secrets[1])];
     const eps = [await endpoint(rxs[0].url, secrets[0]), await endpoint(rxs[1].url, secrets[1])];
     const eventIds = await seed(300, eps.map((ep) => ep.id));
-    const redis = new Redis(REDIS_URL);
-    let logBeforeFlush: number;
-    try {
-      await rxs[0].waitFor('the burst to start', () => rxs[0].received.length + rxs[1].received.length >= 100);
-      logBeforeFlush = workers[0].output().length;
-      await redis.flushall();
-    } finally {
-      redis.disconnect();
-    }
+    await rxs[0].waitFor('the burst to start', () => rxs[0].received.length + rxs[1].received.length >= 100);
+    const logBeforeFlush = workers[0].output().length;
+    // The queue's data is lost: every key under this file's prefix (never anything else on the shared Redis).
+    expect(await deleteKeysWithPrefix(REDIS_URL, QUEUE_PREFIX)).toBeGreaterThan(0);
     const flushedAfter = rxs[0].received.length + rxs[1].received.length;
 
     for (const rx of rxs) await rx.waitFor('every event', () => rx.uniqueIds().size === eventIds.length, 20_000);
@@ -250,7 +260,7 @@ describe('webhook delivery by the worker', () => {
     const duplicates = rxs[0].received.length + rxs[1].received.length - 600;
     // Exactly once is the normal case; a duplicate needs a job lost while its attempt was in flight on another
     // worker. Only one worker runs here, and it drops a re-added job whose first copy it is still sending.
-    if (duplicates > 0) process.stdout.write(`flush test: ${duplicates} duplicate deliveries (flushed after ${flushedAfter})\n`);
+    if (duplicates > 0) process.stdout.write(`lost-queue test: ${duplicates} duplicate deliveries (flushed after ${flushedAfter})\n`);
     expect(flushedAfter).toBeLessThan(600);
     // The jobs Redis lost came back through the sweep.
     expect(workers[0].output().slice(logBeforeFlush)).toMatch(/handed \d+ pending deliveries to the queue/);
@@ -258,49 +268,28 @@ describe('webhook delivery by the worker', () => {
   }, 40_000);
 });
 
-/** A Redis of the test's own, so it can be killed and restarted without disturbing anything else. */
-async function privateRedis(port: number): Promise<ChildProcess> {
-  const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
-  const client = new Redis({ port, lazyConnect: true, retryStrategy: () => null, maxRetriesPerRequest: 0 });
-  client.on('error', () => undefined);
-  try {
-    await until('redis-server to answer', () => client.connect().then(() => client.ping(), () => 'no'), (answer) => answer === 'PONG', 5_000);
-  } finally {
-    client.disconnect();
-  }
-  return child;
-}
-
-const haveRedisServer = (() => {
-  try {
-    execSync('command -v redis-server', { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-})();
-
-(haveRedisServer ? describe : describe.skip)('Redis down mid-burst', () => {
-  let redis: ChildProcess | undefined;
+describeWithPrivateServices('Redis down mid-burst (a private Redis, killed and started again empty)', () => {
+  let redis: PrivateRedis | undefined;
   afterAll(async () => {
     await stopWorkers();
-    redis?.kill('SIGKILL');
+    await redis?.destroy();
   });
 
   it('delivers everything once Redis is back, although it came back empty', async () => {
-    const port = await freePort();
-    redis = await privateRedis(port);
+    redis = await startPrivateRedis();
     const secret = newWebhookSecret();
     const rx = (await receiver(secret)).always({ status: 200, delayMs: 10 });
     const ep = await endpoint(rx.url, secret);
     const eventIds = await seed(200, [ep.id]);
-    await worker({ REDIS_URL: `redis://127.0.0.1:${port}`, WORKER_CONCURRENCY: '5' });
+    const running = await worker({ REDIS_URL: redis.url, WORKER_CONCURRENCY: '5' });
 
     await rx.waitFor('the burst to start', () => rx.received.length >= 40);
-    redis.kill('SIGKILL');
-    await pause(1_000);
+    await redis.kill();
+    // Down long enough for the worker to notice: it reports losing the connection.
+    const logAtKill = running.output().length;
+    await until('the worker to notice Redis is gone', async () => running.output().slice(logAtKill), (text) => /queue: |Redis unavailable/.test(text));
     const duringOutage = rx.received.length;
-    redis = await privateRedis(port);
+    await redis.start();
 
     await rx.waitFor('every event', () => rx.uniqueIds().size === eventIds.length, 20_000);
     expect(duringOutage).toBeLessThan(200);
@@ -352,7 +341,7 @@ describe('several workers', () => {
     const [a, b] = await Promise.all([worker(), worker()]);
 
     await rx.waitFor('500 deliveries', () => rx.uniqueIds().size === 500, 20_000);
-    await pause(300);
+    await queueDrained();
     expect(rx.received).toHaveLength(500);
     expect([...rx.uniqueIds()].sort()).toEqual(eventIds);
     // A successful send is logged once, whatever its attempt number (a first attempt can fail under load).
@@ -360,6 +349,52 @@ describe('several workers', () => {
     const [byA, byB] = [sent(a.output()), sent(b.output())];
     process.stdout.write(`two workers: ${byA} + ${byB} deliveries\n`);
     expect(byA + byB).toBe(500);
+  });
+});
+
+describe('two workers handed the same delivery', () => {
+  const prefixes = [`${QUEUE_PREFIX}-claim-a`, `${QUEUE_PREFIX}-claim-b`];
+  afterAll(async () => {
+    await stopWorkers();
+    for (const prefix of prefixes) await deleteKeysWithPrefix(REDIS_URL, prefix);
+  });
+
+  it('sends it once: the claim in Postgres decides, whatever the queues hold', async () => {
+    const secret = newWebhookSecret();
+    // Slow answers keep each send in flight while the other worker's job for the same delivery runs.
+    const rx = (await receiver(secret)).always({ status: 200, delayMs: 200 });
+    const ep = await endpoint(rx.url, secret);
+    const eventIds = await seed(40, [ep.id]);
+    // Marked enqueued and no sweep, so the only jobs are the ones added below.
+    await db.query(`UPDATE webhook_deliveries SET enqueued_at = now() WHERE endpoint_id = $1`, [ep.id]);
+    // Two workers on the same database with different queue prefixes: BullMQ's job ids cannot see each other
+    // across queues, so both workers get a job for every delivery.
+    await Promise.all(prefixes.map((prefix) => worker({ QUEUE_PREFIX: prefix, OUTBOX_SWEEP_INTERVAL_MS: '3600000' })));
+    const queues = prefixes.map((prefix) => new Queue(DELIVERY_QUEUE, { connection: { url: REDIS_URL }, prefix: queuePrefix(prefix) }));
+    try {
+      for (const queue of queues) {
+        await queue.addBulk(
+          eventIds.map((eventId) => {
+            const ref = { eventId, endpointId: ep.id, generation: 0 };
+            return { name: DELIVER_JOB, data: ref, opts: { jobId: deliveryJobId(ref), removeOnComplete: true, removeOnFail: true } };
+          }),
+        );
+      }
+      // Every job in both queues has run (the later one found the delivery claimed or already sent).
+      const left = async () => (await Promise.all(queues.map((queue) => queue.getJobCounts('waiting', 'active', 'delayed', 'completed', 'failed')))).map((counts) => Object.values(counts).reduce((a, b) => a + b, 0));
+      await until('both queues to drain', left, (counts) => counts.every((n) => n === 0), 20_000);
+    } finally {
+      await Promise.all(queues.map((queue) => queue.close()));
+    }
+    const delivered = await until(
+      'every delivery recorded',
+      () => db.query(`SELECT status, attempts FROM webhook_deliveries WHERE endpoint_id = $1`, [ep.id]).then((result) => result.rows),
+      (rows) => rows.every((row) => row.status === 'succeeded'),
+    );
+    expect(delivered).toHaveLength(40);
+    expect(delivered.every((row) => row.attempts === 1)).toBe(true);
+    expect([...rx.uniqueIds()].sort()).toEqual(eventIds);
+    expect(rx.received).toHaveLength(40);
   });
 });
 
@@ -398,7 +433,7 @@ describe('shutdown', () => {
     rx.always({ status: 200 });
     await worker();
     await rx.waitFor('the rest', () => rx.uniqueIds().size === 60, 15_000);
-    await pause(200);
+    await queueDrained();
     expect(rx.received).toHaveLength(60);
     expect([...rx.uniqueIds()].sort()).toEqual(eventIds);
   });

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Client } from 'pg';
 import { Redis } from 'ioredis';
+import { queuePrefix } from '../../libs/outbox/src/queue';
 import { freePort } from './processes';
 
 // Private Postgres and Redis instances for the tests that take a service away (outage, restart, lost data). The
@@ -203,12 +204,15 @@ export async function startPrivateRedis(): Promise<PrivateRedis> {
   return handle;
 }
 
-/** Deletes this run's keys under `prefix` (a QUEUE_PREFIX) from `redisUrl`: the test's own data, nobody else's. */
-export async function deleteKeysWithPrefix(redisUrl: string, prefix: string): Promise<number> {
+/**
+ * Deletes the queue keys of one QUEUE_PREFIX from `redisUrl` (BullMQ's keys are `{<prefix>}:<queue>:…`): the test's
+ * own data, nobody else's. Resolves with how many keys went.
+ */
+export async function deleteKeysWithPrefix(redisUrl: string, queuePrefixName: string): Promise<number> {
   const redis = new Redis(redisUrl);
   let deleted = 0;
   try {
-    const stream = redis.scanStream({ match: `${prefix}:*`, count: 500 });
+    const stream = redis.scanStream({ match: `${queuePrefix(queuePrefixName)}:*`, count: 500 });
     for await (const keys of stream as AsyncIterable<string[]>) {
       if (keys.length > 0) deleted += await redis.unlink(...keys);
     }

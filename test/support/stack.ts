@@ -1,3 +1,4 @@
+import { Client } from 'pg';
 import { PaymentsClient, PaymentsClientOptions, Scope } from '@app/client';
 import { testDatabaseUrl } from './env';
 import { startSandboxes, RunningSandboxes, SandboxOptions } from '../../apps/sandbox/src/sandbox';
@@ -69,11 +70,34 @@ export async function startStack(env: Record<string, string> = {}, sandboxOption
     throw error;
   }
   const extra: AppProcess[] = [];
-  const api = <T = any>(method: string, path: string, body?: unknown, key: string = ADMIN_KEY, headers?: Record<string, string>) =>
-    call<T>(url, method, path, { key, body, headers });
+  // What this stack's tests leave in the shared test database and would change what later files see: enabled
+  // webhook endpoints (a later file's worker would deliver to them) and a stored routing (it overrides the
+  // environment's). close() takes both away.
+  const endpointIds = new Set<string>();
+  let routingStored = false;
+  const notice = async (method: string, target: string, status: number, body: () => Promise<unknown>) => {
+    const path = new URL(target, url).pathname;
+    if (method === 'POST' && path === '/v1/webhook-endpoints' && status === 201) {
+      const id = ((await body()) as { id?: string } | undefined)?.id;
+      if (id) endpointIds.add(id);
+    }
+    if (method === 'PUT' && path === '/admin/routing' && status === 200) routingStored = true;
+  };
+  const api = async <T = any>(method: string, path: string, body?: unknown, key: string = ADMIN_KEY, headers?: Record<string, string>) => {
+    const answer = await call<T>(url, method, path, { key, body, headers });
+    await notice(method, path, answer.status, async () => answer.body);
+    return answer;
+  };
   // Short backoff keeps retrying tests quick; everything else is the client's defaults.
-  const clientFor = (key: string, options: Partial<PaymentsClientOptions> = {}) =>
-    recordingClient({ baseUrl: url, apiKey: key, retryBaseDelayMs: 50, ...options });
+  const clientFor = (key: string, options: Partial<PaymentsClientOptions> = {}) => {
+    const inner = options.fetch ?? globalThis.fetch;
+    const noticing = async (input: Parameters<typeof fetch>[0], init?: RequestInit): Promise<Response> => {
+      const response = await inner(input, init);
+      await notice(init?.method ?? 'GET', String(input), response.status, () => response.clone().json().catch(() => undefined));
+      return response;
+    };
+    return recordingClient({ baseUrl: url, apiKey: key, retryBaseDelayMs: 50, ...options, fetch: noticing as typeof fetch });
+  };
   const client = clientFor(ADMIN_KEY);
   return {
     url,
@@ -96,6 +120,18 @@ export async function startStack(env: Record<string, string> = {}, sandboxOption
     async close() {
       await Promise.all([gateway, ...extra].map((p) => p.stop()));
       await sandboxes.close();
+      if (endpointIds.size === 0 && !routingStored) return;
+      const db = new Client({ connectionString: fullEnv.DATABASE_URL });
+      await db.connect();
+      try {
+        if (endpointIds.size > 0) {
+          await db.query(`UPDATE webhook_endpoints SET enabled = false, disabled_reason = 'test finished' WHERE id = ANY($1) AND enabled`, [[...endpointIds]]);
+        }
+        // Until the next PUT, the routing comes from the environment again.
+        if (routingStored) await db.query('DELETE FROM routing_settings');
+      } finally {
+        await db.end();
+      }
     },
   };
 }
