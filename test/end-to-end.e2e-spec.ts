@@ -4,7 +4,7 @@ import { call } from './support/http';
 import { AppProcess, startWorker } from './support/processes';
 import { Receiver } from './support/receiver';
 import { clearFaults, setFaults } from './support/sandbox';
-import { until } from './support/services';
+import { eventually, until } from './support/services';
 import { startStack, Stack } from './support/stack';
 
 /**
@@ -44,10 +44,14 @@ describe('end to end: checkout → provider webhook → gateway → worker → s
       expect(delivery.headers['webhook-id']).toMatch(/^evt_/);
       process.stdout.write(`checkout paid → verified payment.succeeded received in ${delivery.at - paidAt} ms\n`);
 
-      // Exactly once, and the delivery log says so.
-      await new Promise((resolve) => setTimeout(resolve, 500));
+      // Exactly once, and the delivery log says so: once it records the attempt as succeeded, nothing is
+      // retried.
+      const log = await eventually(
+        () => client.webhookEndpoints.deliveries(endpoint.id),
+        (page) => page.data[0]?.status === 'succeeded',
+        10_000,
+      );
       expect(receiver.received).toHaveLength(1);
-      const log = await client.webhookEndpoints.deliveries(endpoint.id);
       expect(log.data[0]).toMatchObject({ eventId: delivery.headers['webhook-id'], attempt: 1, status: 'succeeded', responseStatus: 200 });
 
       // A redelivery sends the same event (same webhook-id) again.

@@ -4,6 +4,7 @@ import { CreatePaymentInput, PaymentsClient } from '@app/client';
 import { lastResponse } from './support/client';
 import { call } from './support/http';
 import { freePort } from './support/processes';
+import { until } from './support/services';
 import { ADMIN_KEY, startStack, Stack } from './support/stack';
 
 const FLEXIQASH_WEBHOOK_SECRET = 'sandbox-flexiqash-webhook-secret';
@@ -269,7 +270,10 @@ describe('operations (health, metrics, queue dashboard, OpenAPI, logs)', () => {
       const almost = `${ADMIN_KEY.slice(0, -1)}x`;
       expect((await call(stack.url, 'GET', '/metrics', { key: almost })).status).toBe(401);
 
-      await new Promise((resolve) => setTimeout(resolve, 300));
+      // The last request's line is written: everything before it is in the output too.
+      const lastLogged = () =>
+        jsonLines(stack.gateway.output()).some((entry) => entry.msg === 'request completed' && entry.route === '/metrics' && entry.status === 401);
+      expect(await until(async () => lastLogged(), 5_000, 20)).toBe(true);
       const output = stack.gateway.output();
       for (const secret of [ADMIN_KEY, serviceKey, newKey.key, endpoint.secret, signature, signature.slice(7), FLEXIQASH_WEBHOOK_SECRET, email, cookie, almost]) {
         expect({ secret, leaked: output.includes(secret) }).toEqual({ secret, leaked: false });

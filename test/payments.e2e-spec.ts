@@ -2,7 +2,8 @@ import { Client } from 'pg';
 import { CreatePaymentInput, PaymentsClient } from '@app/client';
 import { lastResponse, rejection } from './support/client';
 import { call } from './support/http';
-import { clearFaults, setFaults } from './support/sandbox';
+import { clearFaults, sandboxCalls, setFaults } from './support/sandbox';
+import { until } from './support/services';
 import { ADMIN_KEY, SANDBOX_TOKENS, startStack, Stack } from './support/stack';
 
 const usd = (overrides: Partial<CreatePaymentInput> = {}): CreatePaymentInput => ({
@@ -94,9 +95,12 @@ describe('payments over HTTP (real Postgres, real sandboxes)', () => {
       const payment = await client.payments.create(usd({ reference: 'paid-during-cancel' }));
       // The provider holds its answer to the cancel; meanwhile a change commits (as a webhook would): the
       // gateway's write, which expected the version it read before calling the provider, must not win.
+      const deletes = () => sandboxCalls(stack.sandboxes.flexiqashUrl, 'DELETE /api/payments/:guid/delete');
+      const before = await deletes();
       await setFaults(stack.sandboxes.flexiqashUrl, { responseDelayMs: 700 });
       const cancelling = client.payments.cancel(payment.id);
-      await new Promise((resolve) => setTimeout(resolve, 250));
+      // The cancel has reached the provider, so the gateway has read the payment's version already.
+      expect(await until(async () => (await deletes()) > before, 5_000, 10)).toBe(true);
       const db = new Client({ connectionString: stack.env.DATABASE_URL });
       await db.connect();
       try {

@@ -3,6 +3,7 @@ import { lastResponse, rejection, responses } from './support/client';
 import { call } from './support/http';
 import { freePort } from './support/processes';
 import { clearFaults, sandboxCalls, setFaults } from './support/sandbox';
+import { until } from './support/services';
 import { ADMIN_KEY, startStack, Stack } from './support/stack';
 
 const usd = (extra: Partial<CreatePaymentInput> = {}): CreatePaymentInput => ({ amount: 1000, currency: 'USD', description: 'Reliability', ...extra });
@@ -152,7 +153,9 @@ describe('provider resilience', () => {
       expect(flexiqash.recent.errorRate).toBeGreaterThan(0);
       expect(JSON.stringify(open.body)).not.toContain('sandbox-flexiqash-token');
 
-      await new Promise((resolve) => setTimeout(resolve, 700));
+      // After PROVIDER_CIRCUIT_OPEN_MS the next call is a trial: the circuit shows half_open until it decides.
+      const circuit = async () => (await stack.api('GET', '/admin/providers')).body.data.find((p: { name: string }) => p.name === 'flexiqash').circuit;
+      expect(await until(async () => (await circuit()) === 'half_open', 5_000, 50)).toBe(true);
       await admin.payments.create(usd());
       expect(lastResponse(admin).status).toBe(201);
       const closed = await stack.api('GET', '/admin/providers');

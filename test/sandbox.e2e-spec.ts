@@ -65,6 +65,17 @@ async function call(url: string, init: { method?: string; token?: string; body?:
   return { status: response.status, contentType: response.headers.get('content-type') ?? '', text, json: isJson ? JSON.parse(text) : undefined };
 }
 
+/** Polls `read` until `done` holds; fails with `what` after `timeoutMs`. */
+async function until<T>(what: string, read: () => Promise<T>, done: (value: T) => boolean, timeoutMs = 5000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await read();
+    if (done(value)) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}: ${JSON.stringify(value)}`);
+    await sleep(10);
+  }
+}
+
 function submitForm(url: string) {
   return fetch(url, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'action=go' });
 }
@@ -90,6 +101,9 @@ describe('provider sandboxes', () => {
     fq = (path, init = {}) => call(`${sandboxes.flexiqashUrl}${path}`, { token: FLEXIQASH_TOKEN, ...init });
     fp = (path, init = {}) => call(`${sandboxes.flashpayUrl}/api/v1${path}`, { token: FLASHPAY_TOKEN, ...init });
   });
+
+  /** FlexiQash's own log of its webhook attempts (url, attempt, status), oldest first. */
+  const webhookLog = async (): Promise<Array<{ attempt: number; status: number | null; at: string }>> => (await call(`${sandboxes.flexiqashUrl}/__sandbox/webhooks`)).json.data;
 
   afterAll(async () => {
     await sandboxes?.close();
@@ -227,10 +241,12 @@ describe('provider sandboxes', () => {
     it('retries a failing webhook: two failures then success is exactly three attempts', async () => {
       const payment = await newFlexiqashPayment({ name: 'Retry', amount: 1 });
       receiver.failures = 2;
+      const since = new Date().toISOString();
       await submitForm(`${sandboxes.flexiqashUrl}/payment/${payment.guid}/pay`);
       const mine = (json: any) => json.paymentReference === payment.guid;
       await receiver.waitFor(mine, 3);
-      await sleep(200);
+      // The sandbox logged the third attempt as answered 2xx: a delivered webhook is never retried.
+      await until('the sandbox to log the delivered attempt', async () => (await webhookLog()).filter((d) => d.at >= since), (log) => log.some((d) => d.attempt === 3 && d.status === 200));
       const attempts = receiver.matching(mine);
       expect(attempts).toHaveLength(3);
       expect(new Set(attempts.map((attempt) => attempt.body.toString('utf8'))).size).toBe(1);
@@ -239,10 +255,12 @@ describe('provider sandboxes', () => {
     it('gives up after one attempt and three retries', async () => {
       const payment = await newFlexiqashPayment({ name: 'Never delivered', amount: 1 });
       receiver.failures = 100;
+      const since = new Date().toISOString();
       await submitForm(`${sandboxes.flexiqashUrl}/payment/${payment.guid}/pay`);
       const mine = (json: any) => json.paymentReference === payment.guid;
       await receiver.waitFor(mine, 4);
-      await sleep(200);
+      // The sandbox logged the fourth attempt: after the last one nothing is scheduled.
+      await until('the sandbox to log the last attempt', async () => (await webhookLog()).filter((d) => d.at >= since), (log) => log.some((d) => d.attempt === 4));
       expect(receiver.matching(mine)).toHaveLength(4);
     });
   });
@@ -339,9 +357,9 @@ describe('provider sandboxes', () => {
       });
       expect(bad.json).toMatchObject({ status: 'PENDING', beneficiaryId: null });
 
-      await sleep(150);
-      expect((await fp(`/payout/${good.json.id}`)).json.status).toBe('SUCCESSFUL');
-      expect((await fp(`/payout/${bad.json.id}`)).json.status).toBe('FAILED');
+      const settled = (id: string) => until(`payout ${id} to settle`, async () => (await fp(`/payout/${id}`)).json.status, (status) => status !== 'PENDING');
+      expect(await settled(good.json.id)).toBe('SUCCESSFUL');
+      expect(await settled(bad.json.id)).toBe('FAILED');
       expect((await fp('/payout', { method: 'POST', body: { amount: 1, currency: 'NGN', reference: 'po-3', beneficiaryId: 'nobody' } })).status).toBe(404);
       expect(await fp('/payout/nothing')).toMatchObject({ status: 404, json: { message: 'Payout not found' } });
     });
@@ -390,12 +408,14 @@ describe('provider sandboxes', () => {
     });
 
     it('hangs API calls until the faults are cleared, then cuts them off', async () => {
+      const before = (await control(flexiqash, '/requests')).json.counts['GET /api/payments'] ?? 0;
       await control(flexiqash, '/faults', 'PUT', { hang: true });
       let settled = false;
       const hung = fq('/api/payments').finally(() => {
         settled = true;
       });
-      await sleep(150);
+      // The call has reached the sandbox, and a later call (the control route) is answered while it still hangs.
+      await until('the hung call to arrive', async () => (await control(flexiqash, '/requests')).json.counts['GET /api/payments'] ?? 0, (n) => n > before);
       expect(settled).toBe(false);
       await control(flexiqash, '/faults', 'DELETE');
       await expect(hung).rejects.toThrow();
@@ -410,9 +430,11 @@ describe('provider sandboxes', () => {
     it('closes at once even while a call is delayed', async () => {
       const app = buildFlexiqashSandbox({ apiToken: 'solo', latencyMs: 5000, webhookUrl: '' });
       await app.listen({ host: '127.0.0.1', port: 0 });
-      const delayed = call(`http://127.0.0.1:${(app.server.address() as AddressInfo).port}/api/payments`, { token: 'solo' });
+      const url = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
+      const delayed = call(`${url}/api/payments`, { token: 'solo' });
       delayed.catch(() => undefined);
-      await sleep(50);
+      // Closed while the call is being delayed: it has arrived.
+      await until('the delayed call to arrive', async () => (await call(`${url}/__sandbox/requests`)).json.counts['GET /api/payments'] ?? 0, (n) => n > 0);
       const started = Date.now();
       await app.close();
       expect(Date.now() - started).toBeLessThan(1000);

@@ -206,20 +206,27 @@ export async function startPrivateRedis(): Promise<PrivateRedis> {
 
 /**
  * Deletes the queue keys of one QUEUE_PREFIX from `redisUrl` (BullMQ's keys are `{<prefix>}:<queue>:…`): the test's
- * own data, nobody else's. Resolves with how many keys went.
+ * own data, nobody else's. One script, so it happens at once as a real loss would (deleting key by key while a
+ * worker runs would leave half a queue, which no real outage does). Resolves with how many keys went.
  */
 export async function deleteKeysWithPrefix(redisUrl: string, queuePrefixName: string): Promise<number> {
   const redis = new Redis(redisUrl);
-  let deleted = 0;
   try {
-    const stream = redis.scanStream({ match: `${queuePrefix(queuePrefixName)}:*`, count: 500 });
-    for await (const keys of stream as AsyncIterable<string[]>) {
-      if (keys.length > 0) deleted += await redis.unlink(...keys);
-    }
+    const deleted = await redis.eval(
+      `local cursor, n = '0', 0
+       repeat
+         local page = redis.call('SCAN', cursor, 'MATCH', ARGV[1], 'COUNT', 1000)
+         cursor = page[1]
+         for _, key in ipairs(page[2]) do n = n + redis.call('UNLINK', key) end
+       until cursor == '0'
+       return n`,
+      0,
+      `${queuePrefix(queuePrefixName)}:*`,
+    );
+    return Number(deleted);
   } finally {
     redis.disconnect();
   }
-  return deleted;
 }
 
 export async function until(check: () => Promise<boolean>, timeoutMs = 20_000, stepMs = 100): Promise<boolean> {
