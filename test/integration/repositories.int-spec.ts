@@ -133,7 +133,7 @@ describe('repositories over the real database', () => {
   });
 
   it('an idempotency key is claimed by exactly one of many concurrent claimants', async () => {
-    const keys = gw.get(IdempotencyRepository);
+    const keys = gw.get<IdempotencyRepository>(IdempotencyRepository);
     const owner = `owner-${process.pid}-claims`;
     const results = await Promise.all(Array.from({ length: 10 }, () => keys.claim(owner, 'one-key', 'fp')));
     expect(results.filter((r) => r === null)).toHaveLength(1);
@@ -145,7 +145,7 @@ describe('repositories over the real database', () => {
   });
 
   it('revoking an API key answers its hash once and hides it from lookups', async () => {
-    const apiKeys = gw.get(ApiKeyRepository);
+    const apiKeys = gw.get<ApiKeyRepository>(ApiKeyRepository);
     const id = newId('key');
     const hash = randomBytes(32).toString('hex');
     await apiKeys.insert({ id, name: 'repo', scopes: ['payments:read'], keyHash: hash, keyPrefix: 'sk_repo', createdBy: 'admin', createdAt: new Date(), revokedAt: null });
