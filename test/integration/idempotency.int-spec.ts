@@ -209,6 +209,24 @@ describe('rate limit (per API key, counted in Redis)', () => {
     }
   });
 
+  it('counts one window for a key across instances sharing the Redis prefix', async () => {
+    const peer = await startInProcessGateway({ env: { RATE_LIMIT_PER_SECOND: String(LIMIT), QUEUE_PREFIX: gw.config.queuePrefix } });
+    try {
+      const limited = await serviceKey();
+      const now = Date.now();
+      jest.spyOn(Date, 'now').mockReturnValue(now - (now % 1000) + 500);
+      try {
+        const statuses = [];
+        for (let i = 0; i < LIMIT + 2; i++) statuses.push((await (i % 2 === 0 ? gw : peer).request('GET', '/v1/payments?limit=1', { key: limited.key })).status);
+        expect(statuses).toEqual([...Array(LIMIT).fill(200), 429, 429]);
+      } finally {
+        jest.restoreAllMocks();
+      }
+    } finally {
+      await peer.close();
+    }
+  });
+
   it('a rate-limited request claims no idempotency key: the same key later creates the payment', async () => {
     const limited = await serviceKey();
     const idem = newIdempotencyKey();
