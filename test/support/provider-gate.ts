@@ -94,3 +94,16 @@ export class ProviderGate {
     });
   }
 }
+
+/**
+ * Waits until `held` has its call, failing at once if `answer` (the request that should make the call) settles
+ * first: a request that never reaches the provider would otherwise leave the test waiting until its timeout.
+ */
+export async function reached<T>(held: HeldCall, answer: Promise<T>): Promise<unknown[]> {
+  return Promise.race([
+    held.arrived,
+    answer.then((settled) => {
+      throw new Error(`the request answered before reaching the provider: ${JSON.stringify(settled).slice(0, 500)}`);
+    }),
+  ]);
+}
