@@ -8,7 +8,7 @@ import { AuthModule } from '@app/auth';
 import { PersistenceModule } from '@app/persistence';
 import { ProvidersModule } from '@app/providers';
 import { OutboxModule } from '@app/outbox';
-import { SyncModule } from '@app/sync';
+import { LifecycleModule } from '@app/lifecycle';
 import { AdminProvidersController } from './admin/admin-providers.controller';
 import { RoutingController } from './admin/routing.controller';
 import { RoutingService } from './admin/routing.service';
@@ -61,7 +61,7 @@ export class GatewayModule {
         PersistenceModule.forRoot(),
         ProvidersModule,
         OutboxModule,
-        SyncModule,
+        LifecycleModule,
         AuthModule,
       ],
       controllers: [
