@@ -10,6 +10,7 @@ import { ProvidersModule } from '@app/providers';
 import { OutboxModule } from '@app/outbox';
 import { LifecycleModule } from '@app/lifecycle';
 import { AdminProvidersController } from './admin/admin-providers.controller';
+import { PayoutsAdminController } from './admin/payouts-admin.controller';
 import { RoutingController } from './admin/routing.controller';
 import { RoutingService } from './admin/routing.service';
 import { ApiKeysController } from './api-keys/api-keys.controller';
@@ -71,6 +72,7 @@ export class GatewayModule {
         ProvidersController,
         ApiKeysController,
         RoutingController,
+        PayoutsAdminController,
         AdminProvidersController,
         HealthController,
         InboundWebhooksController,

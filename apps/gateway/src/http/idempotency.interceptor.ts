@@ -28,6 +28,11 @@ function canonical(value: unknown): string {
   return JSON.stringify(value ?? null);
 }
 
+/** What makes two requests the same request for one Idempotency-Key: method, route and canonical body. */
+export function requestFingerprint(method: string, route: string, body: unknown): string {
+  return createHash('sha256').update(`${method} ${route}\n${canonical(body)}`).digest('hex');
+}
+
 /**
  * Idempotency-Key on POST, with Stripe's semantics: the first response (status and body) is stored and replayed
  * with `Idempotent-Replayed: true`; the same key with another body is 422 `idempotency_key_reused`; while the first
@@ -73,9 +78,7 @@ export class IdempotencyInterceptor implements NestInterceptor, OnModuleInit, On
     }
     const reply = http.getResponse<FastifyReply>();
     const owner = request.principal.keyId;
-    const fingerprint = createHash('sha256')
-      .update(`${request.method} ${request.routeOptions?.url ?? request.url}\n${canonical(request.body)}`)
-      .digest('hex');
+    const fingerprint = requestFingerprint(request.method, request.routeOptions?.url ?? request.url, request.body);
     const successStatus = this.reflector.get<number>(HTTP_CODE_METADATA, context.getHandler()) ?? HttpStatus.CREATED;
 
     const leaseMs = this.config.idempotencyLeaseMs;
