@@ -131,6 +131,31 @@ describe('payment lifecycle under races', () => {
     expect((await events(payment.id)).filter((e) => e.type === 'payment.updated')).toHaveLength(6);
   });
 
+  it('a second PATCH does not reach the provider while the first is there (the lease serializes them)', async () => {
+    const payment = await createPayment(1000);
+    const first = gw.gate.hold('flexiqash', 'updatePayment');
+    const a = gw.request('PATCH', `/v1/payments/${payment.id}`, { key, body: { amount: 111 } });
+    await first.arrived;
+    const secondReadsProvider = gw.gate.hold('flexiqash', 'getPayment');
+    const b = gw.request('PATCH', `/v1/payments/${payment.id}`, { key, body: { amount: 222 } });
+    // Without the lease, B's re-read reaches the provider within milliseconds; with it, never while A is held.
+    // The timer only bounds how long the test looks for a call that must not happen; it decides no race.
+    const seen = await Promise.race([
+      secondReadsProvider.arrived.then(() => 'B reached the provider'),
+      new Promise((resolve) => setTimeout(() => resolve('B waits'), 500)),
+    ]);
+    expect(seen).toBe('B waits');
+    const { rows } = await gw.db.query('SELECT lease_token IS NOT NULL AS leased FROM payments WHERE id = $1', [payment.id]);
+    expect(rows[0].leased).toBe(true);
+    first.release();
+    // The held read goes to A's re-check after its call or to B's first read, whichever comes first.
+    await secondReadsProvider.arrived;
+    secondReadsProvider.release();
+    expect((await a).status).toBe(200);
+    expect((await b).body).toMatchObject({ amount: 222 });
+    expect(await atProvider(payment.providerPaymentId)).toEqual({ status: 200, amount: 222 });
+  });
+
   it('a cancel of a payment the payer already paid answers 409 and leaves it at the provider', async () => {
     const payment = await createPayment(1000);
     await payerPays(payment.providerPaymentId);
