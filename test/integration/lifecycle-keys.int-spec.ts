@@ -60,6 +60,29 @@ describe('lifecycle: Idempotency-Keys and unstorable text', () => {
     expect(await paymentsDescribed(key)).toHaveLength(1);
   });
 
+  it('a failure to record a payment the provider made answers 500 naming it, keeps the key, and the retry answers with the payment', async () => {
+    const key = `confirm-fails-${Date.now()}`;
+    // Postgres refuses the confirmation of this one payment, as an outage right after the provider call would.
+    await gw.db.query(`CREATE OR REPLACE FUNCTION refuse_confirmation() RETURNS trigger AS $$
+      BEGIN IF NEW.provider_payment_id IS NOT NULL AND NEW.description = '${key}' THEN RAISE EXCEPTION 'database went away'; END IF; RETURN NEW; END $$ LANGUAGE plpgsql`);
+    await gw.db.query('CREATE TRIGGER refuse_confirmation BEFORE UPDATE ON payments FOR EACH ROW EXECUTE FUNCTION refuse_confirmation()');
+    let answer;
+    try {
+      answer = await gw.request('POST', '/v1/payments', { body: body(key), headers: { 'idempotency-key': key } });
+    } finally {
+      await gw.db.query('DROP TRIGGER refuse_confirmation ON payments');
+    }
+    const [payment] = await paymentsDescribed(key);
+    expect(answer.status).toBe(500);
+    expect(answer.body.error).toMatchObject({ code: 'confirmation_pending', details: { paymentId: payment.id } });
+    const calls = gw.gate.count('flexiqash', 'createPayment');
+    const retry = await gw.request('POST', '/v1/payments', { body: body(key), headers: { 'idempotency-key': key } });
+    expect(retry.status).toBe(201);
+    expect(retry.body).toMatchObject({ id: payment.id, providerPaymentId: expect.any(String) });
+    expect(gw.gate.count('flexiqash', 'createPayment')).toBe(calls);
+    expect(await paymentsDescribed(key)).toHaveLength(1);
+  });
+
   it('a key whose instance died after the provider created the payment is taken over and answered with that payment', async () => {
     const key = `takeover-${Date.now()}`;
     const id = await deadInstanceState(key, key);
@@ -87,7 +110,7 @@ describe('lifecycle: Idempotency-Keys and unstorable text', () => {
     expect(gw.gate.count('flexiqash', 'createPayment')).toBe(calls);
   });
 
-  it('a key still within its lease answers 409 in progress, and is taken over once its holder stops renewing it', async () => {
+  it('a key still within its lease answers 409 in progress while its holder renews the lease', async () => {
     const key = `live-${Date.now()}`;
     const held = gw.gate.hold('flexiqash', 'createPayment');
     const first = gw.request('POST', '/v1/payments', { body: body(key), headers: { 'idempotency-key': key } });
