@@ -214,7 +214,7 @@ export function fromFlexiqashPayment(value: unknown, currency: string, transacti
     checkoutUrl: wire.optionalString(p.link, 'payment.link'),
     reference: payee ? wire.optionalString(payee.reference, 'payment.payee.reference') : null,
     expiresAt: null,
-    paidAmount: status === 'succeeded' ? paidAmountOf(transactions ?? []) : null,
+    ...(status === 'succeeded' ? { paidAmount: paidAmountOf(transactions ?? []) } : {}),
   };
 }
 
