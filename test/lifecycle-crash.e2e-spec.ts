@@ -1,3 +1,4 @@
+import { Client } from 'pg';
 import { setFaults, clearFaults } from './support/sandbox';
 import { ADMIN_KEY, SANDBOX_TOKENS, startStack, Stack } from './support/stack';
 import { call } from './support/http';
@@ -32,9 +33,23 @@ describe('a gateway killed during a burst of creates', () => {
     const killedAt = Date.now();
     await Promise.all(burst);
     await clearFaults(stack.sandboxes.flexiqashUrl);
+    // What the dead instance left: keys it held, and payments it made at the provider without recording their id.
+    const db = new Client({ connectionString: stack.env.DATABASE_URL });
+    await db.connect();
+    const left = await db
+      .query(
+        `SELECT count(*)::int AS running, count(p.id) FILTER (WHERE p.provider_payment_id IS NULL)::int AS unconfirmed
+           FROM idempotency_keys k LEFT JOIN payments p ON p.id = k.resource_id
+          WHERE k.key LIKE $1 AND k.state = 'running'`,
+        [`${run}-%`],
+      )
+      .finally(() => db.end());
+    const { running, unconfirmed } = left.rows[0] as { running: number; unconfirmed: number };
+    expect(running).toBeGreaterThan(0);
 
     const answers = new Map<string, { status: number; body: any }>();
     let longest409 = 0;
+    const heldByTheDead = new Set<string>();
     for (const key of keys) {
       for (;;) {
         const answer = await call(other.url, 'POST', '/v1/payments', { key: ADMIN_KEY, body: body(key), headers: { 'idempotency-key': key } });
@@ -42,12 +57,18 @@ describe('a gateway killed during a burst of creates', () => {
           answers.set(key, answer);
           break;
         }
+        heldByTheDead.add(key);
         longest409 = Math.max(longest409, Date.now() - killedAt);
         expect(Date.now() - killedAt).toBeLessThan(LEASE_MS + 3000);
         await new Promise((resolve) => setTimeout(resolve, 100));
       }
     }
     expect(longest409).toBeLessThanOrEqual(LEASE_MS + 3000);
+    expect(heldByTheDead.size).toBeGreaterThan(0);
+    if (process.env.TEST_REPORT) {
+      const statuses = [...answers.values()].map((a) => a.status);
+      console.log(JSON.stringify({ runningAtKill: running, unconfirmedAtKill: unconfirmed, retriedWhile409: heldByTheDead.size, longest409Ms: longest409, created: statuses.filter((s) => s === 201).length, unknown: statuses.filter((s) => s === 504).length }));
+    }
 
     const listed = await fetch(`${stack.sandboxes.flexiqashUrl}/api/payments`, { headers: { authorization: `Bearer ${SANDBOX_TOKENS.flexiqash}` } });
     const atProvider = (await listed.json()) as Array<{ guid: string; name: string; payee: { reference: string } }>;
