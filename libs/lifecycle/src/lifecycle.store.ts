@@ -2,7 +2,6 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import { newId } from '@app/common';
-import { PayoutEntity, PayoutRepository } from '@app/persistence';
 import type { IdempotencyScope } from './idempotency-scope';
 
 export type LeasedTable = 'payments' | 'payouts';
@@ -14,10 +13,7 @@ export type LeasedTable = 'payments' | 'payouts';
  */
 @Injectable()
 export class LifecycleStore {
-  constructor(
-    @InjectDataSource() private readonly dataSource: DataSource,
-    private readonly payouts: PayoutRepository,
-  ) {}
+  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
 
   /** Takes the row's lease when it is free or expired: true when taken, null when the row does not exist. */
   async takeLease(table: LeasedTable, id: string, token: string, ttlMs: number): Promise<boolean | null> {
@@ -55,16 +51,6 @@ export class LifecycleStore {
   async payoutByReference(ownerId: string, reference: string): Promise<string | null> {
     const rows: Array<{ id: string }> = await this.dataSource.query(`SELECT id FROM payouts WHERE owner_id = $1 AND reference_key = $2`, [ownerId, reference]);
     return rows[0]?.id ?? null;
-  }
-
-  /** Payouts whose create outcome is unknown, oldest first, for operators. */
-  async unknownPayouts(limit: number, after?: string): Promise<PayoutEntity[]> {
-    const rows: Array<{ id: string }> = await this.dataSource.query(
-      `SELECT id FROM payouts WHERE provider_state_unknown ${after ? 'AND id > $2' : ''} ORDER BY id ASC LIMIT $1`,
-      after ? [limit, after] : [limit],
-    );
-    const found = await Promise.all(rows.map((row) => this.payouts.findById(row.id)));
-    return found.filter((row): row is PayoutEntity => row !== null);
   }
 
   async recordPayoutResolution(

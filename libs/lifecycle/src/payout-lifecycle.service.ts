@@ -183,7 +183,7 @@ export class PayoutLifecycleService {
 
   /** Payouts whose create outcome is unknown, oldest first (GET /admin/payouts?state=unknown). */
   async listUnknown(limit: number, after?: string): Promise<PayoutEntity[]> {
-    return this.store.unknownPayouts(limit, after);
+    return this.payouts.findUnknown(limit, after);
   }
 
   /**
