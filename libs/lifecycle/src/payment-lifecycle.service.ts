@@ -512,6 +512,6 @@ export class PaymentLifecycleService {
 }
 
 function notMutable(status: PaymentStatus, verb: string, raced = false): ApiError {
-  const why = raced ? ` (it became ${status} while it was being ${verb}; nothing was changed by this request)` : '';
+  const why = raced ? ` (it became ${status} while it was being ${verb}; the gateway keeps what the payer paid)` : '';
   return ApiError.conflict('invalid_state', `A ${status} payment cannot be ${verb}${why}`);
 }
