@@ -8,7 +8,7 @@ import { ApiError, AppConfig, configuredSecrets, createLogger, PinoNestLogger, s
 import { DeliveryRelay } from '@app/outbox';
 import { GatewayModule } from './gateway.module';
 import { AllExceptionsFilter } from './http/all-exceptions.filter';
-import { BodyShapePipe, createValidationPipe } from './http/validation';
+import { BodyShapePipe, createValidationPipe, unstorableText } from './http/validation';
 import { MetricsService } from './ops/metrics.service';
 import { setupOpenApi } from './ops/openapi';
 import { mountQueueDashboard } from './ops/queue-dashboard';
@@ -94,7 +94,13 @@ export async function createGatewayApp(config: AppConfig, options: GatewayAppOpt
       done(new ApiError(400, 'invalid_request', 'invalid_utf8', 'The body is not valid UTF-8'), undefined);
       return;
     }
-    parseJson(request as Parameters<typeof parseJson>[0], body.toString('utf8'), done);
+    // Text Postgres cannot store (a lone surrogate such as "\ud800", NUL) is refused here, before the guards and
+    // interceptors run: nothing is claimed, written or sent to a provider for such a request.
+    parseJson(request as Parameters<typeof parseJson>[0], body.toString('utf8'), (error: Error | null, value?: unknown) => {
+      const problem = error ? null : unstorableText(value);
+      if (problem) done(ApiError.invalid(problem.message, [problem], 'unstorable_text'), undefined);
+      else done(error, value);
+    });
   });
   app.useGlobalFilters(new AllExceptionsFilter());
   app.useGlobalPipes(new BodyShapePipe(), createValidationPipe());

@@ -8,8 +8,9 @@ import { AuthModule } from '@app/auth';
 import { PersistenceModule } from '@app/persistence';
 import { ProvidersModule } from '@app/providers';
 import { OutboxModule } from '@app/outbox';
-import { SyncModule } from '@app/sync';
+import { LifecycleModule } from '@app/lifecycle';
 import { AdminProvidersController } from './admin/admin-providers.controller';
+import { PayoutsAdminController } from './admin/payouts-admin.controller';
 import { RoutingController } from './admin/routing.controller';
 import { RoutingService } from './admin/routing.service';
 import { ApiKeysController } from './api-keys/api-keys.controller';
@@ -61,7 +62,7 @@ export class GatewayModule {
         PersistenceModule.forRoot(),
         ProvidersModule,
         OutboxModule,
-        SyncModule,
+        LifecycleModule,
         AuthModule,
       ],
       controllers: [
@@ -71,6 +72,7 @@ export class GatewayModule {
         ProvidersController,
         ApiKeysController,
         RoutingController,
+        PayoutsAdminController,
         AdminProvidersController,
         HealthController,
         InboundWebhooksController,

@@ -3,7 +3,7 @@ import { APP_CONFIG, AppConfig } from '@app/common';
 import { OutboxModule } from '@app/outbox';
 import { PersistenceModule } from '@app/persistence';
 import { ProvidersModule } from '@app/providers';
-import { SyncModule } from '@app/sync';
+import { LifecycleModule } from '@app/lifecycle';
 import { DeliverySweep } from './delivery/delivery-sweep';
 import { DeliveryProcessor } from './delivery/delivery.processor';
 import { DeliveryRepository } from './delivery/delivery.repository';
@@ -28,7 +28,7 @@ export class WorkerModule {
   static forRoot(config: AppConfig): DynamicModule {
     return {
       module: WorkerModule,
-      imports: [WorkerConfigModule.with(config), PersistenceModule.forRoot(), ProvidersModule, OutboxModule, SyncModule],
+      imports: [WorkerConfigModule.with(config), PersistenceModule.forRoot(), ProvidersModule, OutboxModule, LifecycleModule],
       providers: [RedisLock, WebhookClient, DeliveryRepository, DeliveryProcessor, DeliverySweep, Reconciler],
     };
   }

@@ -29,11 +29,17 @@ describe('loadConfig', () => {
       flexiqash: { baseUrl: 'http://127.0.0.1:4010', currency: 'USD' },
       flashpay: { baseUrl: 'http://127.0.0.1:4020', basePath: '/api/v1', currencies: ['NGN'] },
       providerTimeoutMs: 10000,
+      idempotencyLeaseMs: 30000,
       webhooks: { timeoutMs: 10000, allowPrivateUrls: true },
     });
     expect(config.webhooks.retryScheduleMs).toEqual([5000, 300000, 1800000, 7200000, 18000000, 36000000, 36000000]);
     expect(config.adminApiKeyGenerated).toBe(true);
     expect(config.adminApiKey.length).toBeGreaterThanOrEqual(32);
+  });
+
+  it('bounds IDEMPOTENCY_LEASE_MS to a minute at most', () => {
+    expect(loadConfig({ IDEMPOTENCY_LEASE_MS: '60000' }).idempotencyLeaseMs).toBe(60000);
+    expect(() => loadConfig({ IDEMPOTENCY_LEASE_MS: '60001' })).toThrow(/IDEMPOTENCY_LEASE_MS/);
   });
 
   it('takes HOST as an IPv4 or IPv6 address or a host name', () => {

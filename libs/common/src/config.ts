@@ -31,6 +31,11 @@ export interface AppConfig {
   flexiqash: { baseUrl: string; apiToken: string; webhookSecret: string; currency: string };
   flashpay: { baseUrl: string; basePath: string; apiToken: string; currencies: string[]; checkoutUrlTemplate: string };
   providerTimeoutMs: number;
+  /**
+   * How long a running Idempotency-Key stays claimed without its instance renewing it (every third of this while
+   * the request runs). A key whose instance died is taken over once this has passed.
+   */
+  idempotencyLeaseMs: number;
   /** Requests per second allowed per API key, across all instances; 0 turns the limit off. */
   rateLimitPerSecond: number;
   /** Consecutive provider failures that open its circuit, and how long it stays open before a trial call. */
@@ -229,6 +234,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
       checkoutUrlTemplate: str(env, 'FLASHPAY_CHECKOUT_URL_TEMPLATE', '{baseUrl}/checkout/{id}'),
     },
     providerTimeoutMs: int(env, 'PROVIDER_TIMEOUT_MS', 10_000, 1, 300_000),
+    idempotencyLeaseMs: int(env, 'IDEMPOTENCY_LEASE_MS', 30_000, 300, 60_000),
     rateLimitPerSecond: int(env, 'RATE_LIMIT_PER_SECOND', 1000, 0, 1_000_000),
     providerCircuit: {
       failureThreshold: int(env, 'PROVIDER_CIRCUIT_THRESHOLD', 5, 1, 1000),

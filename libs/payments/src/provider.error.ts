@@ -12,6 +12,13 @@ import { ProviderName } from './payment.types';
  */
 export type ProviderErrorKind = 'unreachable' | 'timeout' | 'auth' | 'not_found' | 'rejected' | 'server' | 'bad_response';
 
+/**
+ * What a failed create left at the provider: `nothing` (it certainly did not act: nothing reached it, or it refused
+ * the request itself or our credentials) or `unknown` (it may have acted: timeout, 5xx, an answer we cannot read).
+ * `done` is the create that answered; it never reaches this error.
+ */
+export type CreateOutcome = 'nothing' | 'unknown';
+
 export class ProviderError extends Error {
   constructor(
     readonly provider: ProviderName,
@@ -29,6 +36,24 @@ export class ProviderError extends Error {
   /** True when the provider certainly did not act on the request, so another provider may be tried. */
   get certainlyNotExecuted(): boolean {
     return this.kind === 'unreachable';
+  }
+
+  /**
+   * The one definition of "certainly nothing happened" for a create, payments and payouts alike. `not_found` on a
+   * create is a route the provider does not have: it refused the request.
+   */
+  get createOutcome(): CreateOutcome {
+    switch (this.kind) {
+      case 'unreachable':
+      case 'auth':
+      case 'rejected':
+      case 'not_found':
+        return 'nothing';
+      case 'timeout':
+      case 'server':
+      case 'bad_response':
+        return 'unknown';
+    }
   }
 
   /** The gateway's HTTP status and error code for this failure (see CONTRACT.md, Errors). */

@@ -49,6 +49,11 @@ export interface ProviderPayment {
   /** The reference the provider holds for this payment, used to find it again after an ambiguous create. */
   reference: string | null;
   expiresAt: string | null;
+  /**
+   * What the payer paid, when the provider reports it apart from the payment's amount (FlexiQash: the paid
+   * transaction's amount, which a later update of the payment does not change). A succeeded payment keeps this.
+   */
+  paidAmount?: number | null;
 }
 
 export interface CreateProviderPayoutInput {

@@ -1,12 +1,13 @@
-import { createHash } from 'node:crypto';
-import { CallHandler, ExecutionContext, HttpStatus, Injectable, Logger, NestInterceptor, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
+import { createHash, randomUUID } from 'node:crypto';
+import { CallHandler, ExecutionContext, HttpStatus, Inject, Injectable, Logger, NestInterceptor, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import { HTTP_CODE_METADATA } from '@nestjs/common/constants.js';
 import { Reflector } from '@nestjs/core';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { from, Observable } from 'rxjs';
-import { ApiError } from '@app/common';
+import { ApiError, APP_CONFIG, AppConfig } from '@app/common';
 import type { Principal } from '@app/auth';
 import { IdempotencyRepository } from '@app/persistence';
+import { CreatedResourceRecovery, runUnderIdempotencyKey } from '@app/lifecycle';
 import { renderError } from './error-envelope';
 
 const KEY = /^[\x21-\x7e]{1,255}$/;
@@ -27,11 +28,22 @@ function canonical(value: unknown): string {
   return JSON.stringify(value ?? null);
 }
 
+/** What makes two requests the same request for one Idempotency-Key: method, route and canonical body. */
+export function requestFingerprint(method: string, route: string, body: unknown): string {
+  return createHash('sha256').update(`${method} ${route}\n${canonical(body)}`).digest('hex');
+}
+
 /**
  * Idempotency-Key on POST, with Stripe's semantics: the first response (status and body) is stored and replayed
  * with `Idempotent-Replayed: true`; the same key with another body is 422 `idempotency_key_reused`; while the first
  * request runs, 409 `idempotency_in_progress`. Keys are scoped to the API key and kept 24 hours. The claim is an
  * INSERT on a primary key, so it holds across gateway instances.
+ *
+ * A running key is leased (IDEMPOTENCY_LEASE_MS) and renewed while its request runs. When the instance running it
+ * dies, the retry takes the key over once the lease has passed and answers with what that instance created under
+ * it (the lifecycle core links the resource to the key before calling the provider): the payment or payout, or
+ * the unknown-outcome error naming it; only when nothing was created does the request run again. A key that names
+ * a resource is never given back, so a failure after the provider acted cannot lead to a second create.
  */
 @Injectable()
 export class IdempotencyInterceptor implements NestInterceptor, OnModuleInit, OnModuleDestroy {
@@ -41,6 +53,8 @@ export class IdempotencyInterceptor implements NestInterceptor, OnModuleInit, On
   constructor(
     private readonly keys: IdempotencyRepository,
     private readonly reflector: Reflector,
+    private readonly recovery: CreatedResourceRecovery,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
   onModuleInit(): void {
@@ -64,32 +78,75 @@ export class IdempotencyInterceptor implements NestInterceptor, OnModuleInit, On
     }
     const reply = http.getResponse<FastifyReply>();
     const owner = request.principal.keyId;
-    const fingerprint = createHash('sha256')
-      .update(`${request.method} ${request.routeOptions?.url ?? request.url}\n${canonical(request.body)}`)
-      .digest('hex');
+    const fingerprint = requestFingerprint(request.method, request.routeOptions?.url ?? request.url, request.body);
     const successStatus = this.reflector.get<number>(HTTP_CODE_METADATA, context.getHandler()) ?? HttpStatus.CREATED;
+
+    const leaseMs = this.config.idempotencyLeaseMs;
+    const token = randomUUID();
+    const replay = (status: number, body: unknown) => {
+      void reply.status(status).header('Idempotent-Replayed', 'true');
+      return body;
+    };
+    /** Stores the answer for an error; the key is given back only when the request certainly had no effect. */
+    const settleError = async (error: unknown) => {
+      const rendered = renderError(error, String(request.id));
+      const named = await this.keys.resourceOf(owner, key);
+      if (!named && leftNoTrace(rendered.status, rendered.body.error.type)) await this.keys.release(owner, key, token);
+      else await this.keys.complete(owner, key, token, rendered.status, rendered.body);
+    };
 
     return from(
       (async () => {
-        const existing = await this.keys.claim(owner, key, fingerprint);
-        if (existing) {
+        const claim = await this.keys.claim(owner, key, fingerprint, token, leaseMs);
+        if (claim.kind === 'held') {
+          const existing = claim.record;
           if (existing.fingerprint !== fingerprint) {
             throw new ApiError(422, 'invalid_request', 'idempotency_key_reused', 'This Idempotency-Key was used with a different request');
           }
           if (existing.state === 'running') {
-            throw new ApiError(409, 'conflict', 'idempotency_in_progress', 'A request with this Idempotency-Key is still being processed');
+            throw new ApiError(409, 'conflict', 'idempotency_in_progress', 'A request with this Idempotency-Key is still being processed', undefined, {
+              'Retry-After': String(Math.ceil(leaseMs / 1000)),
+            });
           }
-          void reply.status(existing.responseStatus ?? 200).header('Idempotent-Replayed', 'true');
-          return existing.responseBody;
+          // An unknown outcome stored for a resource may be known by now: the retry answers with what it is now.
+          if (existing.resourceId && (existing.responseStatus ?? 0) >= 500) {
+            const recovered = await this.recovery.recover(existing.resourceId).catch(() => null);
+            if (recovered) {
+              await this.keys.complete(owner, key, null, successStatus, recovered);
+              return replay(successStatus, recovered);
+            }
+          }
+          return replay(existing.responseStatus ?? 200, existing.responseBody);
         }
+        if (claim.kind === 'takeover' && claim.resourceId) {
+          this.logger.warn(`Idempotency-Key of ${owner} taken over after its lease expired; answering with ${claim.resourceId}`);
+          try {
+            const recovered = await this.recovery.recover(claim.resourceId);
+            if (recovered) {
+              await this.keys.complete(owner, key, token, successStatus, recovered);
+              return replay(successStatus, recovered);
+            }
+          } catch (error) {
+            await settleError(error);
+            throw error;
+          }
+          // Nothing was created under it: the request runs as if new.
+        }
+        const heartbeat = setInterval(() => {
+          this.keys.renew(owner, key, token, leaseMs).catch((error: Error) => this.logger.warn(`renewing an Idempotency-Key lease failed: ${error.message}`));
+        }, Math.max(100, Math.floor(leaseMs / 3)));
+        heartbeat.unref();
         try {
-          const result = await new Promise<unknown>((resolve, reject) => next.handle().subscribe({ next: resolve, error: reject }));
-          await this.keys.complete(owner, key, successStatus, result);
+          const result = await runUnderIdempotencyKey(
+            { ownerId: owner, key },
+            () => new Promise<unknown>((resolve, reject) => next.handle().subscribe({ next: resolve, error: reject })),
+          );
+          clearInterval(heartbeat);
+          await this.keys.complete(owner, key, token, successStatus, result);
           return result;
         } catch (error) {
-          const rendered = renderError(error, String(request.id));
-          if (leftNoTrace(rendered.status, rendered.body.error.type)) await this.keys.release(owner, key);
-          else await this.keys.complete(owner, key, rendered.status, rendered.body);
+          clearInterval(heartbeat);
+          await settleError(error);
           throw error;
         }
       })(),

@@ -1,4 +1,4 @@
-import { Injectable, Logger } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import { ApiError, isId, newId } from '@app/common';
 import { Principal, ownerFilter } from '@app/auth';
 import {
@@ -6,28 +6,23 @@ import {
   CapabilityError,
   PaymentProvider,
   Payout,
-  ProviderError,
   ProviderName,
-  ProviderPayout,
   requireCapability,
   requireCurrency,
 } from '@app/payments';
 import { Page, PayoutEntity, PayoutRepository } from '@app/persistence';
 import { ProviderRegistry } from '@app/providers';
-import { EventType } from '@app/outbox';
-import { PaymentSyncService, presentPayout } from '@app/sync';
+import { PayoutLifecycleService, presentPayout } from '@app/lifecycle';
 import { RoutingService } from '../admin/routing.service';
 import { CreatePayoutDto } from './dto/create-payout.dto';
 
 @Injectable()
 export class PayoutsService {
-  private readonly logger = new Logger(PayoutsService.name);
-
   constructor(
     private readonly payouts: PayoutRepository,
     private readonly providers: ProviderRegistry,
     private readonly routing: RoutingService,
-    private readonly sync: PaymentSyncService,
+    private readonly lifecycle: PayoutLifecycleService,
   ) {}
 
   /**
@@ -57,56 +52,17 @@ export class PayoutsService {
       ]);
     }
     const provider = requireCapability(await this.choose(dto.currency, dto.provider), 'payouts.create');
-    const now = new Date();
-    const row: PayoutEntity = {
-      id: newId('po'),
+    const row = await this.lifecycle.create({
       ownerId: principal.keyId,
-      provider: provider.name,
-      providerPayoutId: null,
+      provider,
       amount: dto.amount,
       currency: dto.currency,
-      status: 'pending',
-      providerStatus: null,
       beneficiaryId: dto.beneficiaryId ?? null,
       destination: dto.destination ? { ...dto.destination } : null,
       reference: dto.reference ?? null,
       description: dto.description ?? null,
-      providerStateUnknown: true,
-      version: 0,
-      lastCheckedAt: null,
-      createdAt: now,
-      updatedAt: now,
-    };
-    await this.payouts.insert(row);
-    let created: ProviderPayout;
-    try {
-      created = await provider.createPayout({
-        gatewayPayoutId: row.id,
-        amount: row.amount,
-        currency: row.currency,
-        beneficiaryId: row.beneficiaryId,
-        destination: row.destination,
-        reference: row.reference,
-        description: row.description,
-      });
-    } catch (error) {
-      const certainlyNothing =
-        !(error instanceof ProviderError) || error.certainlyNotExecuted || error.kind === 'rejected' || error.kind === 'auth' || error.kind === 'not_found';
-      if (certainlyNothing) await this.payouts.delete(row.id);
-      else this.logger.warn(`payout ${row.id}: outcome at ${row.provider} unknown (${error.kind}); left pending for reconciliation`);
-      throw error;
-    }
-    const confirmed = await this.sync.changePayout(row.id, (payout) => {
-      payout.providerPayoutId = created.providerPayoutId;
-      payout.status = created.status;
-      payout.providerStatus = created.providerStatus;
-      payout.destination = created.destination ?? payout.destination;
-      payout.providerStateUnknown = false;
-      const events: EventType[] = ['payout.created'];
-      if (payout.status !== 'pending') events.push(`payout.${payout.status}` as EventType);
-      return events;
     });
-    return presentPayout(confirmed!);
+    return presentPayout(row);
   }
 
   async get(principal: Principal, id: string): Promise<Payout> {
@@ -124,7 +80,7 @@ export class PayoutsService {
       throw ApiError.conflict('provider_state_unknown', 'The provider has not confirmed this payout yet; try again after it is reconciled');
     }
     requireCapability(this.providers.get(row.provider), 'payouts.read');
-    return presentPayout((await this.sync.refreshPayout(row.id)) ?? row);
+    return presentPayout((await this.lifecycle.refreshPayout(row.id)) ?? row);
   }
 
   async beneficiaries(requested?: ProviderName): Promise<{ data: Beneficiary[] }> {

@@ -4,7 +4,8 @@ import { ApiError, APP_CONFIG, AppConfig } from '@app/common';
 import { ProviderError, ProviderName } from '@app/payments';
 import { PaymentRepository, WebhookRepository } from '@app/persistence';
 import { verifyFlexiqashSignature } from '@app/outbox';
-import { PaymentSyncService } from '@app/sync';
+import { PaymentLifecycleService, SignedPaymentEvidence } from '@app/lifecycle';
+import { fromFlexiqashNotification } from '@app/providers';
 
 export interface InboundResult {
   received: true;
@@ -24,7 +25,7 @@ export class InboundWebhooksService {
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly payments: PaymentRepository,
     private readonly webhooks: WebhookRepository,
-    private readonly sync: PaymentSyncService,
+    private readonly lifecycle: PaymentLifecycleService,
   ) {}
 
   async flexiqash(rawBody: Buffer | undefined, signature: string | undefined): Promise<InboundResult> {
@@ -36,8 +37,10 @@ export class InboundWebhooksService {
     if (typeof reference !== 'string' || reference.length === 0 || reference.length > 255) {
       throw ApiError.invalid('paymentReference is missing', [{ field: 'paymentReference', message: 'must be a non-empty string' }], 'invalid_webhook');
     }
+    // Signed, the notification is evidence in itself: it decides when the re-read finds the payment deleted.
+    const evidence = signedEvidence(body, this.config.flexiqash.currency);
     // FlexiQash retries a failed delivery up to three times with the same body: the body identifies the delivery.
-    return this.handle('flexiqash', reference, digest(rawBody));
+    return this.handle('flexiqash', reference, digest(rawBody), evidence);
   }
 
   async flashpay(rawBody: Buffer | undefined): Promise<InboundResult> {
@@ -49,7 +52,7 @@ export class InboundWebhooksService {
     return this.handle('flashpay', id, digest(rawBody!));
   }
 
-  private async handle(provider: ProviderName, providerPaymentId: string, dedupeKey: string): Promise<InboundResult> {
+  private async handle(provider: ProviderName, providerPaymentId: string, dedupeKey: string, evidence?: SignedPaymentEvidence): Promise<InboundResult> {
     if (await this.webhooks.wasInboundSeen(provider, dedupeKey)) return { received: true, outcome: 'duplicate' };
     const payment = await this.payments.findByProviderId(provider, providerPaymentId);
     if (!payment) {
@@ -59,7 +62,7 @@ export class InboundWebhooksService {
       return { received: true, outcome: 'unknown_payment' };
     }
     try {
-      await this.sync.refreshPayment(payment.id);
+      await this.lifecycle.refreshPayment(payment.id, evidence);
     } catch (error) {
       // Not recorded as seen: the provider's retry, or reconciliation, will try again.
       const reason = error instanceof ProviderError ? `${error.kind}: ${error.message}` : (error as Error).message;
@@ -68,6 +71,15 @@ export class InboundWebhooksService {
     }
     await this.webhooks.recordInbound(provider, dedupeKey, payment.id, 'applied');
     return { received: true, outcome: 'applied' };
+  }
+}
+
+function signedEvidence(body: unknown, currency: string): SignedPaymentEvidence | undefined {
+  try {
+    const notification = fromFlexiqashNotification(body, currency);
+    return { succeeded: notification.succeeded, amount: notification.amount };
+  } catch {
+    return undefined; // not the documented shape: a hint only
   }
 }
 

@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
 import { APP_CONFIG, AppConfig } from '@app/common';
 import { PaymentRepository, PayoutRepository } from '@app/persistence';
-import { PaymentSyncService } from '@app/sync';
+import { PaymentLifecycleService, PayoutLifecycleService } from '@app/lifecycle';
 import { RedisLock } from '../redis-lock';
 
 const BATCH = 100;
@@ -9,7 +9,7 @@ const LOCK = 'reconcile';
 
 /**
  * Re-reads pending payments and payouts from their providers when no notification moved them for a while, and
- * expires payments past their expiry. Changes go through PaymentSyncService, so they emit the same events as
+ * expires payments past their expiry. Changes go through the lifecycle core (@app/lifecycle), so they emit the same events as
  * provider webhooks. A Redis lease keeps two workers off the same batch; should both run anyway (lease expired,
  * Redis down), status changes are row-locked and idempotent, so nothing happens twice.
  */
@@ -24,7 +24,8 @@ export class Reconciler implements OnApplicationBootstrap, OnModuleDestroy {
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly payments: PaymentRepository,
     private readonly payouts: PayoutRepository,
-    private readonly sync: PaymentSyncService,
+    private readonly paymentLifecycle: PaymentLifecycleService,
+    private readonly payoutLifecycle: PayoutLifecycleService,
     private readonly lock: RedisLock,
   ) {}
 
@@ -76,8 +77,8 @@ export class Reconciler implements OnApplicationBootstrap, OnModuleDestroy {
     for (const payment of await this.payments.findStale(cutoff, cutoff, BATCH)) {
       if (this.stopped) break;
       try {
-        if (payment.expiresAt && payment.expiresAt <= now) await this.sync.expirePayment(payment.id, now);
-        else await this.sync.refreshPayment(payment.id);
+        if (payment.expiresAt && payment.expiresAt <= now) await this.paymentLifecycle.expirePayment(payment.id, now);
+        else await this.paymentLifecycle.refreshPayment(payment.id);
         payments++;
       } catch (error) {
         this.logger.warn(`payment ${payment.id}: could not reconcile (${(error as Error).message})`);
@@ -90,7 +91,7 @@ export class Reconciler implements OnApplicationBootstrap, OnModuleDestroy {
     for (const payout of await this.payouts.findStale(cutoff, cutoff, BATCH)) {
       if (this.stopped) break;
       try {
-        await this.sync.refreshPayout(payout.id);
+        await this.payoutLifecycle.refreshPayout(payout.id);
         payouts++;
       } catch (error) {
         this.logger.warn(`payout ${payout.id}: could not reconcile (${(error as Error).message})`);

@@ -15,6 +15,8 @@ export class PayoutEntity {
   @Column('text', { name: 'beneficiary_id', nullable: true }) beneficiaryId: string | null;
   @Column('jsonb', { nullable: true }) destination: BankDestination | null;
   @Column('text', { nullable: true }) reference: string | null;
+  /** The reference this payout holds exclusively within its API key (unique per owner); null for none. */
+  @Column('text', { name: 'reference_key', nullable: true }) referenceKey: string | null;
   @Column('text', { nullable: true }) description: string | null;
   @Column('boolean', { name: 'provider_state_unknown', default: false }) providerStateUnknown: boolean;
   /** Bumped on every change; an event's dedupe key includes it. */

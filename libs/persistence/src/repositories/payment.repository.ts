@@ -20,15 +20,11 @@ export interface PaymentListFilter {
 
 @Injectable()
 export class PaymentRepository {
-  /** Create, read, list and change are plain SQL (see SqlRows); everything else keeps the repository API. */
+  /** Plain SQL through SqlRows (column list and conversions from the entity's metadata), as for payouts. */
   private readonly rows: SqlRows<PaymentEntity>;
 
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {
     this.rows = new SqlRows(dataSource, PaymentEntity, ['id', 'owner_id', 'created_at']);
-  }
-
-  private repo(manager?: EntityManager) {
-    return (manager ?? this.dataSource.manager).getRepository(PaymentEntity);
   }
 
   async insert(payment: PaymentEntity): Promise<void> {
@@ -53,18 +49,22 @@ export class PaymentRepository {
     return this.rows.updateIfVersion(payment, expectedVersion);
   }
 
+  private async select(sql: string, params: unknown[], manager?: EntityManager): Promise<PaymentEntity[]> {
+    const found: Array<Record<string, unknown>> = await (manager ?? this.dataSource.manager).query(sql, params);
+    return found.map((row) => this.rows.fromRow(row));
+  }
+
   async findByProviderId(provider: ProviderName, providerPaymentId: string): Promise<PaymentEntity | null> {
-    return this.repo().findOneBy({ provider, providerPaymentId });
+    return (await this.select(`SELECT ${this.rows.columns} FROM payments WHERE provider = $1 AND provider_payment_id = $2 LIMIT 1`, [provider, providerPaymentId]))[0] ?? null;
   }
 
   async findById(id: string, manager?: EntityManager): Promise<PaymentEntity | null> {
-    return this.repo(manager).findOneBy({ id });
+    return (await this.select(`SELECT ${this.rows.columns} FROM payments WHERE id = $1`, [id], manager))[0] ?? null;
   }
 
   /** Row-locks a payment for a read-modify-write inside a transaction. */
   async lockById(manager: EntityManager, id: string): Promise<PaymentEntity | null> {
-    const rows: Array<Record<string, any>> = await manager.query(`SELECT ${this.rows.columns} FROM payments WHERE id = $1 FOR UPDATE`, [id]);
-    return rows[0] ? this.rows.fromRow(rows[0]) : null;
+    return (await this.select(`SELECT ${this.rows.columns} FROM payments WHERE id = $1 FOR UPDATE`, [id], manager))[0] ?? null;
   }
 
   /** Writes every column of an existing row that can change, in one UPDATE. */
@@ -74,23 +74,21 @@ export class PaymentRepository {
   }
 
   async markChecked(id: string): Promise<void> {
-    await this.repo().update({ id }, { lastCheckedAt: new Date() });
+    await this.dataSource.query(`WITH c AS (UPDATE payments SET last_checked_at = now() WHERE id = $1 RETURNING id) SELECT count(*) FROM c`, [id]);
   }
 
   /** Pending payments not checked at their provider since `checkedBefore`, oldest first. */
   async findStale(createdBefore: Date, checkedBefore: Date, limit: number): Promise<PaymentEntity[]> {
-    return this.repo()
-      .createQueryBuilder('p')
-      .where(`p.status = 'pending'`)
-      .andWhere('p.created_at < :createdBefore', { createdBefore })
-      .andWhere('(p.last_checked_at IS NULL OR p.last_checked_at < :checkedBefore)', { checkedBefore })
-      .orderBy('p.last_checked_at', 'ASC', 'NULLS FIRST')
-      .limit(limit)
-      .getMany();
+    return this.select(
+      `SELECT ${this.rows.columns} FROM payments
+        WHERE status = 'pending' AND created_at < $1 AND (last_checked_at IS NULL OR last_checked_at < $2)
+        ORDER BY last_checked_at ASC NULLS FIRST LIMIT $3`,
+      [createdBefore, checkedBefore, limit],
+    );
   }
 
   async delete(id: string): Promise<void> {
-    await this.repo().delete({ id });
+    await this.dataSource.query(`DELETE FROM payments WHERE id = $1`, [id]);
   }
 
   async list(filter: PaymentListFilter): Promise<Page<PaymentEntity>> {

@@ -214,6 +214,33 @@ export function fromFlexiqashPayment(value: unknown, currency: string, transacti
     checkoutUrl: wire.optionalString(p.link, 'payment.link'),
     reference: payee ? wire.optionalString(payee.reference, 'payment.payee.reference') : null,
     expiresAt: null,
+    ...(status === 'succeeded' ? { paidAmount: paidAmountOf(transactions ?? []) } : {}),
+  };
+}
+
+/** The amount of the latest successful transaction: what the payer paid, whatever the payment says now. */
+function paidAmountOf(transactions: readonly Transaction[]): number | null {
+  return latest(transactions.filter((t) => t.status === 'succeeded'))?.amount ?? null;
+}
+
+/**
+ * A verified FlexiQash notification says which transaction of which payment ended how. Signed, it is evidence in
+ * itself; the gateway still re-reads the payment first and only falls back on this when FlexiQash has deleted it.
+ */
+export interface FlexiqashNotification {
+  providerPaymentId: string;
+  succeeded: boolean;
+  amount: number | null;
+}
+
+export function fromFlexiqashNotification(value: unknown, currency: string): FlexiqashNotification {
+  const body = wire.object(value, 'notification');
+  const transaction = wire.optionalObject(body.transaction, 'notification.transaction');
+  const amount = transaction?.amount;
+  return {
+    providerPaymentId: wire.string(body.paymentReference, 'notification.paymentReference'),
+    succeeded: transaction?.status === 'success',
+    amount: typeof amount === 'number' ? wire.convert('notification.transaction.amount', () => majorNumberToMinor(amount, currency)) : null,
   };
 }
 
