@@ -9,9 +9,12 @@
 // ---------------------------------------------------------------------------------------------------------------
 // Enumerations (runtime lists and their types)
 
+/** The providers the gateway ships with. A gateway may register others: a provider is named by string. */
 export const PROVIDER_NAMES = ['flexiqash', 'flashpay'] as const;
-export type ProviderName = (typeof PROVIDER_NAMES)[number];
+/** A registered provider's name (`GET /v1/providers` lists them). */
+export type ProviderName = string;
 
+/** Whether `value` names one of the providers the gateway ships with (PROVIDER_NAMES). */
 export function isProviderName(value: unknown): value is ProviderName {
   return typeof value === 'string' && (PROVIDER_NAMES as readonly string[]).includes(value);
 }

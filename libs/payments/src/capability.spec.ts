@@ -14,6 +14,7 @@ function provider(capabilities: Capability[], currencies: string[]): PaymentProv
     capabilities: new Set(capabilities),
     currencies,
     configured: true,
+    reachabilityUrl: 'http://127.0.0.1:1',
     health: () => ({ circuit: 'closed', recent: { calls: 0, errorRate: 0, p50Ms: null, p95Ms: null } }),
     createPayment: async () => payment,
     getPayment: async () => payment,
