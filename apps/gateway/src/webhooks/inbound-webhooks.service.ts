@@ -84,7 +84,7 @@ export class InboundWebhooksService {
       // unauthenticated sender could invent ids without end, so those leave no row (and old ones are pruned).
       this.logger.warn(`${name} webhook for unknown payment ${providerPaymentId.slice(0, 64)}`);
       if (authenticated) await this.webhooks.recordInbound(name, dedupeKey, null, 'unknown_payment');
-      else this.pruneUnknownRows();
+      else await this.pruneUnknownRows();
       return { received: true, outcome: 'unknown_payment' };
     }
     try {
@@ -124,11 +124,12 @@ export class InboundWebhooksService {
     }
   }
 
-  private pruneUnknownRows(): void {
+  /** Awaited (one indexed DELETE, at most hourly) so the answer is never ahead of the table. */
+  private async pruneUnknownRows(): Promise<void> {
     if (Date.now() - this.lastPrune < PRUNE_EVERY_MS) return;
     this.lastPrune = Date.now();
     const unauthenticated = this.providers.all().filter((p) => p.inbound && !p.inbound.authenticated).map((p) => p.name);
-    this.dataSource
+    await this.dataSource
       .query(
         `DELETE FROM inbound_webhooks WHERE outcome = 'unknown_payment' AND provider = ANY($1) AND received_at < now() - $2::interval`,
         [unauthenticated, UNKNOWN_ROW_RETENTION],
