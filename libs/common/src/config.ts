@@ -79,7 +79,7 @@ export interface ProviderConfigSchema<S extends ProviderSettings = ProviderSetti
   parse(env: Env, context: ConfigContext): S;
   /** Credentials to mask in every log line (API tokens, webhook secrets). */
   secrets(settings: S): string[];
-  /** Request headers carrying a credential, lower-case (`x-flexiqash-signature`), redacted from logged objects. */
+  /** Request headers carrying a credential, lower-case (`x-<provider>-signature`), redacted from logged objects. */
   readonly secretHeaders?: readonly string[];
 }
 

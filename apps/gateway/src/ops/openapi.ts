@@ -2,6 +2,7 @@ import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { BEARER } from '../http/openapi/api-errors.decorator';
 import { ErrorEnvelopeSchema } from '../http/openapi/error.schema';
+import { ProviderRegistry } from '@app/providers';
 
 export const DOCS_PATH = 'docs';
 
@@ -13,7 +14,7 @@ export function setupOpenApi(app: NestFastifyApplication): void {
   const config = new DocumentBuilder()
     .setTitle('Payments gateway')
     .setDescription(
-      'One API over FlexiQash and Flashpay. Amounts are integer minor units. Every error is ' +
+      `One API over ${app.get(ProviderRegistry).names().join(', ')}. Amounts are integer minor units. Every error is ` +
         '`{"error": {"type", "code", "message", "details"?}, "requestId"}` and every answer carries `X-Request-Id`. ' +
         'The queue dashboard is at /admin/queues (admin key).',
     )
