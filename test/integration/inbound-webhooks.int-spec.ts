@@ -1,6 +1,7 @@
 import { createHmac } from 'node:crypto';
 import { providerSettings } from '@app/common';
 import type { FlexiqashSettings } from '@app/providers';
+import { REDIS } from '../../apps/gateway/src/health/redis.provider';
 import { startInProcessGateway, InProcessGateway } from '../support/in-process';
 
 /**
@@ -88,6 +89,20 @@ describe('inbound provider webhooks', () => {
     expect(Date.now() - started).toBeGreaterThanOrEqual(INTERVAL_MS);
     const rows = await inboundRows('flashpay');
     expect(rows.filter((row) => row.outcome === 'applied')).toHaveLength(5);
+  });
+
+  it('waits out a read another instance made of the same payment less than an interval ago (shared slot in Redis)', async () => {
+    const key = await gw.newKey();
+    const created = await gw.request('POST', '/v1/payments', { key, body: { amount: 7000, currency: 'NGN', description: 'slot', provider: 'flashpay' } });
+    const before = gw.gate.count('flashpay', 'getPayment');
+    // What another instance leaves when it has just read this payment.
+    const redis = gw.get<import('ioredis').Redis>(REDIS);
+    await redis.set(`{${gw.config.queuePrefix}}:inbound-read:flashpay:${created.body.id}`, '1', 'PX', INTERVAL_MS);
+    const started = Date.now();
+    const answer = await notify('flashpay', { id: created.body.providerPaymentId, n: 'slot' }, '10.0.4.1');
+    expect(answer.body.outcome).toBe('applied');
+    expect(gw.gate.count('flashpay', 'getPayment') - before).toBe(1);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(INTERVAL_MS - 50);
   });
 
   it('keeps the signed FlexiQash route as it was: 401 for a bad signature however many, never limited', async () => {

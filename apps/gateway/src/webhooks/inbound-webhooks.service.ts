@@ -89,7 +89,11 @@ export class InboundWebhooksService {
     }
     try {
       const read = () => this.sync.refreshPayment(payment.id).then(() => undefined);
-      await (authenticated ? read() : this.reads.run(`${name}:${payment.id}`, read));
+      const slotted = async () => {
+        await this.readSlot(name, payment.id);
+        await read();
+      };
+      await (authenticated ? read() : this.reads.run(`${name}:${payment.id}`, slotted));
     } catch (error) {
       // Not recorded as seen: the provider's retry, or reconciliation, will try again.
       const reason = error instanceof ProviderError ? `${error.kind}: ${error.message}` : (error as Error).message;
@@ -98,6 +102,30 @@ export class InboundWebhooksService {
     }
     await this.webhooks.recordInbound(name, dedupeKey, payment.id, 'applied');
     return { received: true, outcome: 'applied' };
+  }
+
+  /**
+   * Across instances: the payment's read slot is a Redis key living one interval. An instance that finds it taken
+   * (another read this payment less than an interval ago) waits out the rest, so all instances together read a
+   * payment at most once per interval. Without Redis the per-instance coalescing alone holds.
+   */
+  private async readSlot(provider: string, paymentId: string): Promise<void> {
+    const interval = this.config.unauthenticatedWebhooks.readIntervalMs;
+    if (interval === 0) return;
+    const key = `{${this.config.queuePrefix}}:inbound-read:${provider}:${paymentId}`;
+    try {
+      // Bounded: a few intervals at most, then the read goes ahead rather than leave the notification unanswered.
+      for (let attempt = 0; attempt < 5; attempt += 1) {
+        if ((await this.redis.set(key, '1', 'PX', interval, 'NX')) === 'OK') return;
+        const rest = await this.redis.pttl(key);
+        await new Promise((resolve) => setTimeout(resolve, Math.max(rest, 10)));
+      }
+    } catch (error) {
+      if (Date.now() - this.lastLimiterWarning > 10_000) {
+        this.lastLimiterWarning = Date.now();
+        this.logger.warn(`inbound read slot unavailable, reading anyway: ${(error as Error).message}`);
+      }
+    }
   }
 
   /** A fixed one-second window per provider and source address, counted in Redis so every instance shares it. */
