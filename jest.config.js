@@ -5,7 +5,7 @@
 // Type checking runs once in `npm test` (tsc --noEmit); ts-jest only transpiles, which keeps the suite fast.
 const tsJest = ['ts-jest', { tsconfig: { ...require('./tsconfig.json').compilerOptions, isolatedModules: true }, diagnostics: false }];
 const moduleNameMapper = {
-  '^@app/(common|payments|providers|persistence|auth|outbox|lifecycle|client)$': '<rootDir>/libs/$1/src',
+  '^@app/(common|payments|providers|persistence|auth|outbox|lifecycle|client|contract)$': '<rootDir>/libs/$1/src',
 };
 const base = { rootDir: __dirname, testEnvironment: 'node', transform: { '^.+\\.ts$': tsJest }, moduleNameMapper, moduleFileExtensions: ['ts', 'js', 'json'] };
 const services = { globalSetup: '<rootDir>/test/global-setup.js', globalTeardown: '<rootDir>/test/global-teardown.js' };

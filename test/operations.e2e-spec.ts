@@ -233,9 +233,13 @@ describe('operations (health, metrics, queue dashboard, OpenAPI, logs)', () => {
       expect(served.size).toBeGreaterThan(30);
       expect([...served].filter((route) => !documented.has(route))).toEqual([]);
       expect([...documented].filter((route) => !served.has(route))).toEqual([]);
-      for (const route of ['GET /metrics', 'GET /admin/providers', 'PUT /admin/routing', 'GET /health/ready', 'POST /webhooks/flexiqash']) {
+      for (const route of ['GET /metrics', 'GET /admin/providers', 'PUT /admin/routing', 'GET /health/ready', 'POST /webhooks/{provider}']) {
         expect(documented).toContain(route);
       }
+      // The one inbound route names each provider that sends notifications (/webhooks/flexiqash, /webhooks/flashpay).
+      const inbound = doc.paths['/webhooks/{provider}'].post;
+      expect(inbound.parameters.find((p: { name: string }) => p.name === 'provider').schema.enum).toEqual(['flexiqash', 'flashpay']);
+      expect(inbound.description).toContain('x-flexiqash-signature');
     });
   });
 

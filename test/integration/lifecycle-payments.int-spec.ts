@@ -32,7 +32,7 @@ describe('payment lifecycle under races', () => {
   }
 
   async function atProvider(guid: string): Promise<{ status: number; amount?: number }> {
-    const answer = await fetch(`${gw.sandboxes.flexiqashUrl}/api/payments/${guid}/view`, { headers: { authorization: `Bearer ${gw.config.flexiqash.apiToken}` } });
+    const answer = await fetch(`${gw.sandboxes.flexiqashUrl}/api/payments/${guid}/view`, { headers: { authorization: `Bearer ${(gw.config.providers.flexiqash as unknown as { apiToken: string; webhookSecret: string }).apiToken}` } });
     return answer.status === 200 ? { status: 200, amount: Math.round(((await answer.json()) as { amount: number }).amount * 100) } : { status: answer.status };
   }
 
@@ -49,7 +49,7 @@ describe('payment lifecycle under races', () => {
   /** FlexiQash's signed notification of a transaction, as its sandbox sends it. */
   async function notify(guid: string, amountMajor: number, status: 'success' | 'failed') {
     const body = JSON.stringify({ paymentReference: guid, transaction: { amount: amountMajor, reference: 'tx-1', status, statusMessage: 'x' } });
-    const signature = createHmac('sha256', gw.config.flexiqash.webhookSecret).update(body).digest('hex');
+    const signature = createHmac('sha256', (gw.config.providers.flexiqash as unknown as { apiToken: string; webhookSecret: string }).webhookSecret).update(body).digest('hex');
     return gw.request('POST', '/webhooks/flexiqash', { key: null, body, headers: { 'x-flexiqash-signature': `sha256=${signature}` } });
   }
 

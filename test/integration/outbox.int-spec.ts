@@ -107,7 +107,7 @@ describe('inbound provider notifications replayed concurrently', () => {
     await gw?.close();
   });
 
-  const sign = (body: string) => `sha256=${createHmac('sha256', gw.config.flexiqash.webhookSecret).update(body).digest('hex')}`;
+  const sign = (body: string) => `sha256=${createHmac('sha256', (gw.config.providers.flexiqash as unknown as { apiToken: string; webhookSecret: string }).webhookSecret).update(body).digest('hex')}`;
 
   // Supersedes the sequential replay in test/webhooks-inbound.e2e-spec.ts ("applies a delivery replayed three
   // times once, emitting one event"): here every copy is past the "seen before?" check and held at the provider's

@@ -135,13 +135,15 @@ describe('repositories over the real database', () => {
   it('an idempotency key is claimed by exactly one of many concurrent claimants', async () => {
     const keys = gw.get<IdempotencyRepository>(IdempotencyRepository);
     const owner = `owner-${process.pid}-claims`;
-    const results = await Promise.all(Array.from({ length: 10 }, () => keys.claim(owner, 'one-key', 'fp')));
-    expect(results.filter((r) => r === null)).toHaveLength(1);
-    expect(results.filter((r) => r !== null).map((r) => r!.state)).toEqual(Array(9).fill('running'));
-    await keys.complete(owner, 'one-key', 201, { ok: true });
-    expect(await keys.claim(owner, 'one-key', 'fp')).toMatchObject({ state: 'done', responseStatus: 201, responseBody: { ok: true } });
-    await keys.release(owner, 'one-key'); // only a running key is given back
-    expect(await keys.claim(owner, 'one-key', 'fp')).toMatchObject({ state: 'done' });
+    const tokens = Array.from({ length: 10 }, (_, i) => `token-${i}`);
+    const results = await Promise.all(tokens.map((token) => keys.claim(owner, 'one-key', 'fp', token, 30_000)));
+    const won = results.map((r, i) => [r, tokens[i]] as const).filter(([r]) => r.kind === 'won');
+    expect(won).toHaveLength(1);
+    expect(results.filter((r) => r.kind === 'held').map((r) => (r as { record: { state: string } }).record.state)).toEqual(Array(9).fill('running'));
+    await keys.complete(owner, 'one-key', won[0][1], 201, { ok: true });
+    expect(await keys.claim(owner, 'one-key', 'fp', 'later', 30_000)).toMatchObject({ kind: 'held', record: { state: 'done', responseStatus: 201, responseBody: { ok: true } } });
+    await keys.release(owner, 'one-key', won[0][1]); // only a running key is given back
+    expect(await keys.claim(owner, 'one-key', 'fp', 'later', 30_000)).toMatchObject({ kind: 'held', record: { state: 'done' } });
   });
 
   it('revoking an API key answers its hash once and hides it from lookups', async () => {

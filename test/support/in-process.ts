@@ -1,13 +1,12 @@
 import 'reflect-metadata';
-import { Logger } from '@nestjs/common';
 import { HttpService } from '@nestjs/axios';
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Test, TestingModuleBuilder } from '@nestjs/testing';
 import { Pool } from 'pg';
 import { APP_CONFIG, AppConfig, loadConfig } from '@app/common';
-import type { PaymentProvider } from '@app/payments';
-import { FlashpayProvider } from '../../libs/providers/src/flashpay/flashpay.provider';
-import { FlexiqashProvider } from '../../libs/providers/src/flexiqash/flexiqash.provider';
+import { PAYMENT_PROVIDERS } from '@app/payments';
+import { buildProviders, PROVIDER_CONFIGS, PROVIDER_MODULE_LIST, PROVIDER_MODULES, ProviderModule } from '@app/providers';
+import type { ProviderConfigSchema } from '@app/common';
 import { startSandboxes, RunningSandboxes, SandboxOptions } from '../../apps/sandbox/src/sandbox';
 import { createGatewayApp } from '../../apps/gateway/src/gateway.app';
 import { testDatabaseUrl, testRedisUrl } from './env';
@@ -37,6 +36,8 @@ export interface InProcessGateway {
 export interface InProcessOptions {
   env?: Record<string, string>;
   sandbox?: Partial<SandboxOptions>;
+  /** Providers registered on top of FlexiQash and Flashpay (test support's own, e.g. the test provider). */
+  extraProviders?: readonly ProviderModule[];
   /** Further overrides on the testing module (after the provider gate is installed). */
   override?: (builder: TestingModuleBuilder) => TestingModuleBuilder;
 }
@@ -62,24 +63,20 @@ export async function startInProcessGateway(options: InProcessOptions = {}): Pro
     FLASHPAY_BASE_URL: sandboxes.flashpayUrl,
     PROVIDER_TIMEOUT_MS: '2000',
     ...options.env,
-  });
+  }, [...PROVIDER_CONFIGS, ...(options.extraProviders ?? []).map((module) => module.config as unknown as ProviderConfigSchema)]);
+  const modules = [...PROVIDER_MODULES, ...(options.extraProviders ?? [])];
   const gate = new ProviderGate();
   const app = await createGatewayApp(config, {
     logLevels: false,
     logLevel: process.env.TEST_LOG_LEVEL || 'silent',
     factory: async (module, adapter, appOptions) => {
       let builder = Test.createTestingModule({ imports: [module] })
-        .overrideProvider(FlexiqashProvider)
+        .overrideProvider(PROVIDER_MODULE_LIST)
+        .useValue(modules)
+        .overrideProvider(PAYMENT_PROVIDERS)
         .useFactory({
           inject: [APP_CONFIG, HttpService],
-          factory: (cfg: AppConfig, http: HttpService) =>
-            gate.wrap(new FlexiqashProvider(cfg, http, { logger: new Logger(FlexiqashProvider.name) }) as PaymentProvider),
-        })
-        .overrideProvider(FlashpayProvider)
-        .useFactory({
-          inject: [APP_CONFIG, HttpService],
-          factory: (cfg: AppConfig, http: HttpService) =>
-            gate.wrap(new FlashpayProvider(cfg, http, { logger: new Logger(FlashpayProvider.name) }) as PaymentProvider),
+          factory: (cfg: AppConfig, http: HttpService) => buildProviders(modules, cfg, http).map((provider) => gate.wrap(provider)),
         });
       if (options.override) builder = options.override(builder);
       const moduleRef = await builder.compile();

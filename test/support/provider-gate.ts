@@ -63,7 +63,7 @@ export class ProviderGate {
     return new Proxy(provider, {
       get: (target, property, receiver) => {
         const value = Reflect.get(target, property, receiver);
-        if (typeof value !== 'function' || typeof property !== 'string' || property === 'health' || property === 'constructor') {
+        if (typeof value !== 'function' || typeof property !== 'string' || property === 'health' || property === 'onCall' || property === 'constructor') {
           return typeof value === 'function' ? value.bind(target) : value;
         }
         return async (...args: unknown[]) => {

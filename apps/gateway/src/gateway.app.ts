@@ -35,7 +35,7 @@ export interface GatewayAppOptions {
 /** Builds the gateway's HTTP application; main.ts and the in-process tests both build it through here. */
 export async function createGatewayApp(config: AppConfig, options: GatewayAppOptions = {}): Promise<NestFastifyApplication> {
   const { logLevels, factory = (module, adapter, appOptions) => NestFactory.create<NestFastifyApplication>(module, adapter, appOptions) } = options;
-  const logger = createLogger('gateway', configuredSecrets(config), options.logLevel);
+  const logger = createLogger('gateway', configuredSecrets(config), options.logLevel, config.redact.headers);
   const adapter = new FastifyAdapter({
     bodyLimit: BODY_LIMIT_BYTES,
     // Fastify's request logger is a child of this one bound to `requestId` (fastify's request.id, which honours

@@ -1,11 +1,12 @@
 import 'reflect-metadata';
+import { PROVIDER_CONFIGS } from '@app/providers';
 import { Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { exitGracefullyOnSignal, exitOnStartFailure, loadConfigOrExit, nestLogger } from '@app/common';
 import { WorkerModule } from './worker.module';
 
 async function main(): Promise<void> {
-  const config = loadConfigOrExit();
+  const config = loadConfigOrExit(PROVIDER_CONFIGS);
   const app = await NestFactory.createApplicationContext(WorkerModule.forRoot(config), { logger: nestLogger('worker', config) });
   const logger = new Logger('Worker');
   logger.log('worker started');

@@ -1,5 +1,5 @@
 // Scopes and the key shapes are part of the wire contract (POST /v1/api-keys), so they live with the client's types.
-import { ApiKey, CreatedApiKey, SCOPES, Scope } from '../../client/src/types';
+import { ApiKey, CreatedApiKey, SCOPES, Scope } from '@app/contract';
 
 export { SCOPES };
 export type { ApiKey, CreatedApiKey, Scope };

@@ -1,4 +1,14 @@
-import { ConfigError, loadConfig, parseDurations } from './config';
+import { ConfigError, loadConfig as load, parseDurations, ProviderConfigSchema, str } from './config';
+
+/** Two providers known only here: the core's configuration must work for any registered names. */
+const schema = (name: string, currencies: string[]): ProviderConfigSchema => ({
+  name,
+  parse: (env, { devDefault }) => ({ currencies, token: str(env, `${name.toUpperCase()}_TOKEN`, devDefault('dev-token')) }),
+  secrets: (settings) => [String((settings as unknown as { token: string }).token)],
+  secretHeaders: [`x-${name}-signature`],
+});
+const SCHEMAS = [schema('alpha', ['USD']), schema('beta', ['NGN', 'GHS'])];
+const loadConfig = (env: Record<string, string>) => load(env, SCHEMAS);
 
 const expectConfigError = (env: Record<string, string>, variable: string) => {
   let caught: unknown;
@@ -25,9 +35,10 @@ describe('loadConfig', () => {
       redisUrl: 'redis://127.0.0.1:6379',
       queuePrefix: 'paygw',
       publicBaseUrl: 'http://127.0.0.1:3000',
-      payments: { defaultProvider: 'flexiqash', currencyRoutes: {}, failover: {} },
-      flexiqash: { baseUrl: 'http://127.0.0.1:4010', currency: 'USD' },
-      flashpay: { baseUrl: 'http://127.0.0.1:4020', basePath: '/api/v1', currencies: ['NGN'] },
+      payments: { defaultProvider: 'alpha', currencyRoutes: {}, failover: {} },
+      providers: { alpha: { currencies: ['USD'], token: 'dev-token' }, beta: { currencies: ['NGN', 'GHS'] } },
+      redact: { secrets: ['dev-token', 'dev-token'], headers: ['x-alpha-signature', 'x-beta-signature'] },
+      unauthenticatedWebhooks: { perSourcePerSecond: 20, readIntervalMs: 1000 },
       providerTimeoutMs: 10000,
       idempotencyLeaseMs: 30000,
       webhooks: { timeoutMs: 10000, allowPrivateUrls: true },
@@ -50,9 +61,14 @@ describe('loadConfig', () => {
   });
 
   it('parses routes and failover', () => {
-    const config = loadConfig({ PAYMENTS_CURRENCY_ROUTES: 'NGN=flashpay, usd=flexiqash', PAYMENTS_FAILOVER: 'flexiqash=flashpay' });
-    expect(config.payments.currencyRoutes).toEqual({ NGN: 'flashpay', USD: 'flexiqash' });
-    expect(config.payments.failover).toEqual({ flexiqash: 'flashpay' });
+    const config = loadConfig({ PAYMENTS_CURRENCY_ROUTES: 'NGN=beta, usd=alpha', PAYMENTS_FAILOVER: 'alpha=beta' });
+    expect(config.payments.currencyRoutes).toEqual({ NGN: 'beta', USD: 'alpha' });
+    expect(config.payments.failover).toEqual({ alpha: 'beta' });
+  });
+
+  it('names the registered providers when one is unknown, and needs at least one', () => {
+    expect(expectConfigError({ PAYMENTS_DEFAULT_PROVIDER: 'paypal' }, 'PAYMENTS_DEFAULT_PROVIDER')).toContain('(known: alpha, beta)');
+    expect(() => load({}, [])).toThrow('PAYMENTS_DEFAULT_PROVIDER names an unknown provider (known: none)');
   });
 
   it.each([
@@ -63,10 +79,11 @@ describe('loadConfig', () => {
     [{ DATABASE_URL: 'mysql://x' }, 'DATABASE_URL'],
     [{ PAYMENTS_DEFAULT_PROVIDER: 'paypal' }, 'PAYMENTS_DEFAULT_PROVIDER'],
     [{ PAYMENTS_CURRENCY_ROUTES: 'NGN' }, 'PAYMENTS_CURRENCY_ROUTES'],
-    [{ PAYMENTS_CURRENCY_ROUTES: 'XYZ=flashpay' }, 'PAYMENTS_CURRENCY_ROUTES'],
-    [{ PAYMENTS_CURRENCY_ROUTES: 'NGN=flexiqash' }, 'PAYMENTS_CURRENCY_ROUTES'],
-    [{ PAYMENTS_FAILOVER: 'flexiqash=flexiqash' }, 'PAYMENTS_FAILOVER'],
-    [{ FLEXIQASH_CURRENCY: 'dollars' }, 'FLEXIQASH_CURRENCY'],
+    [{ PAYMENTS_CURRENCY_ROUTES: 'XYZ=beta' }, 'PAYMENTS_CURRENCY_ROUTES'],
+    [{ PAYMENTS_CURRENCY_ROUTES: 'NGN=alpha' }, 'PAYMENTS_CURRENCY_ROUTES'],
+    [{ PAYMENTS_FAILOVER: 'alpha=alpha' }, 'PAYMENTS_FAILOVER'],
+    [{ PAYMENTS_FAILOVER: 'alpha=gamma' }, 'PAYMENTS_FAILOVER'],
+    [{ INBOUND_WEBHOOK_READ_INTERVAL_MS: '-1' }, 'INBOUND_WEBHOOK_READ_INTERVAL_MS'],
     [{ WEBHOOK_RETRY_SCHEDULE: '5 minutes' }, 'WEBHOOK_RETRY_SCHEDULE'],
     [{ WEBHOOK_ALLOW_PRIVATE_URLS: 'maybe' }, 'WEBHOOK_ALLOW_PRIVATE_URLS'],
     [{ NODE_ENV: 'staging' }, 'NODE_ENV'],
@@ -76,7 +93,7 @@ describe('loadConfig', () => {
 
   it('requires secrets in production and never prints a value', () => {
     expectConfigError({ NODE_ENV: 'production' }, 'ADMIN_API_KEY');
-    const message = expectConfigError({ NODE_ENV: 'production', ADMIN_API_KEY: 'a-very-secret-admin-key-123' }, 'FLEXIQASH_API_TOKEN');
+    const message = expectConfigError({ NODE_ENV: 'production', ADMIN_API_KEY: 'a-very-secret-admin-key-123' }, 'ALPHA_TOKEN');
     expect(message).not.toContain('a-very-secret-admin-key-123');
     const short = expectConfigError({ ADMIN_API_KEY: 'hunter2' }, 'ADMIN_API_KEY');
     expect(short).not.toContain('hunter2');
@@ -86,9 +103,8 @@ describe('loadConfig', () => {
     const config = loadConfig({
       NODE_ENV: 'production',
       ADMIN_API_KEY: 'a-very-secret-admin-key-123',
-      FLEXIQASH_API_TOKEN: 't',
-      FLEXIQASH_WEBHOOK_SECRET: 's',
-      FLASHPAY_API_TOKEN: 't',
+      ALPHA_TOKEN: 't',
+      BETA_TOKEN: 't',
     });
     expect(config.webhooks.allowPrivateUrls).toBe(false);
     expect(config.adminApiKeyGenerated).toBe(false);

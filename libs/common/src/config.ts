@@ -1,12 +1,5 @@
 import { randomBytes } from 'node:crypto';
 import { isIP } from 'node:net';
-import {
-  isKnownCurrency,
-  isProviderName,
-  parsePairs,
-  PROVIDER_NAMES,
-  ProviderName,
-} from '@app/payments';
 
 /** The gateway's whole configuration, read once from the environment (see README, Configuration). */
 export interface AppConfig {
@@ -22,20 +15,30 @@ export interface AppConfig {
   adminApiKeyGenerated: boolean;
   publicBaseUrl: string;
   payments: {
-    defaultProvider: ProviderName;
-    currencyRoutes: Record<string, ProviderName>;
-    failover: Partial<Record<ProviderName, ProviderName>>;
+    defaultProvider: string;
+    currencyRoutes: Record<string, string>;
+    failover: Partial<Record<string, string>>;
     /** A create with an unknown outcome that the provider still does not show after this long is failed. */
     unknownOutcomeFailAfterMs: number;
   };
-  flexiqash: { baseUrl: string; apiToken: string; webhookSecret: string; currency: string };
-  flashpay: { baseUrl: string; basePath: string; apiToken: string; currencies: string[]; checkoutUrlTemplate: string };
+  /**
+   * Each registered provider's own settings, parsed by its configuration schema (libs/providers/src/<name>/);
+   * the core reads only `currencies`, the provider reads the rest through its schema's type.
+   */
+  providers: Readonly<Record<string, ProviderSettings>>;
+  /** From the provider schemas: credentials masked in every log line, and request headers redacted from logged objects. */
+  redact: { secrets: readonly string[]; headers: readonly string[] };
   providerTimeoutMs: number;
   /**
    * How long a running Idempotency-Key stays claimed without its instance renewing it (every third of this while
    * the request runs). A key whose instance died is taken over once this has passed.
    */
   idempotencyLeaseMs: number;
+  /**
+   * Notifications from providers that do not sign them (anyone could send one): per source address per second,
+   * across instances (0 turns the limit off), and the least time between two provider reads they cause for one payment.
+   */
+  unauthenticatedWebhooks: { perSourcePerSecond: number; readIntervalMs: number };
   /** Requests per second allowed per API key, across all instances; 0 turns the limit off. */
   rateLimitPerSecond: number;
   /** Consecutive provider failures that open its circuit, and how long it stays open before a trial call. */
@@ -57,6 +60,41 @@ export interface AppConfig {
 
 export const APP_CONFIG = Symbol('APP_CONFIG');
 
+/** What the core knows of any provider's settings; the rest is the provider's own. */
+export interface ProviderSettings {
+  /** Currencies this provider account takes (upper-case ISO 4217), checked against PAYMENTS_CURRENCY_ROUTES. */
+  readonly currencies: readonly string[];
+}
+
+export type Env = Record<string, string | undefined>;
+
+/** Handed to a provider's schema: whether production rules apply, and a default that exists only outside production. */
+export interface ConfigContext {
+  production: boolean;
+  /** `value` outside production, undefined in production (so a required variable without a value fails there). */
+  devDefault(value: string): string | undefined;
+}
+
+/**
+ * A provider's configuration: the variables it reads, parsed and validated at boot with the same one-line errors
+ * (ConfigError naming the variable, never its value), and the values that must never reach a log.
+ */
+export interface ProviderConfigSchema<S extends ProviderSettings = ProviderSettings> {
+  readonly name: string;
+  parse(env: Env, context: ConfigContext): S;
+  /** Credentials to mask in every log line (API tokens, webhook secrets). */
+  secrets(settings: S): string[];
+  /** Request headers carrying a credential, lower-case (`x-<provider>-signature`), redacted from logged objects. */
+  readonly secretHeaders?: readonly string[];
+}
+
+/** The settings of one provider, typed by its own schema. Throws when the provider was not configured. */
+export function providerSettings<S extends ProviderSettings>(config: AppConfig, name: string): S {
+  const settings = config.providers[name];
+  if (!settings) throw new Error(`provider ${name} has no settings: its schema was not passed to loadConfig`);
+  return settings as S;
+}
+
 export class ConfigError extends Error {
   constructor(
     readonly variable: string,
@@ -68,16 +106,7 @@ export class ConfigError extends Error {
   }
 }
 
-type Env = Record<string, string | undefined>;
-
-/** Dev-only credentials that match the bundled sandboxes; refused when NODE_ENV=production. */
-export const SANDBOX_DEFAULTS = {
-  flexiqashApiToken: 'sandbox-flexiqash-token',
-  flexiqashWebhookSecret: 'sandbox-flexiqash-webhook-secret',
-  flashpayApiToken: 'sandbox-flashpay-token',
-} as const;
-
-function str(env: Env, name: string, fallback?: string): string {
+export function str(env: Env, name: string, fallback?: string): string {
   const value = env[name];
   if (value === undefined || value === '') {
     if (fallback === undefined) throw new ConfigError(name, 'is required');
@@ -86,7 +115,7 @@ function str(env: Env, name: string, fallback?: string): string {
   return value;
 }
 
-function int(env: Env, name: string, fallback: number, min: number, max: number): number {
+export function int(env: Env, name: string, fallback: number, min: number, max: number): number {
   const raw = env[name];
   if (raw === undefined || raw === '') return fallback;
   if (!/^\d+$/.test(raw.trim())) throw new ConfigError(name, `must be a whole number from ${min} to ${max}`);
@@ -103,7 +132,7 @@ function host(env: Env, name: string, fallback: string): string {
   return value;
 }
 
-function bool(env: Env, name: string, fallback: boolean): boolean {
+export function bool(env: Env, name: string, fallback: boolean): boolean {
   const raw = env[name];
   if (raw === undefined || raw === '') return fallback;
   const value = raw.trim().toLowerCase();
@@ -112,7 +141,7 @@ function bool(env: Env, name: string, fallback: boolean): boolean {
   throw new ConfigError(name, 'must be true or false');
 }
 
-function url(env: Env, name: string, fallback: string, protocols: string[]): string {
+export function url(env: Env, name: string, fallback: string, protocols: string[]): string {
   const value = str(env, name, fallback);
   let parsed: URL;
   try {
@@ -124,15 +153,17 @@ function url(env: Env, name: string, fallback: string, protocols: string[]): str
   return value.replace(/\/+$/, '');
 }
 
-function provider(name: string, value: string): ProviderName {
-  if (!isProviderName(value)) throw new ConfigError(name, `names an unknown provider (known: ${PROVIDER_NAMES.join(', ')})`);
-  return value;
-}
-
-function currency(name: string, value: string): string {
-  const code = value.toUpperCase();
-  if (!isKnownCurrency(code)) throw new ConfigError(name, 'names a currency that is not an ISO 4217 code');
-  return code;
+/** Parses `NGN=provider,USD=other`; throws naming the bad entry. */
+export function parsePairs(text: string): Array<[string, string]> {
+  return text
+    .split(',')
+    .map((entry) => entry.trim())
+    .filter((entry) => entry.length > 0)
+    .map((entry) => {
+      const parts = entry.split('=').map((part) => part.trim());
+      if (parts.length !== 2 || !parts[0] || !parts[1]) throw new Error(`"${entry}" is not KEY=value`);
+      return [parts[0], parts[1]] as [string, string];
+    });
 }
 
 const DURATION_UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
@@ -148,14 +179,18 @@ export function parseDurations(name: string, text: string): number[] {
   });
 }
 
-export function loadConfig(env: Env = process.env): AppConfig {
+/**
+ * `providers`: the schema of every registered provider (PROVIDER_MODULES from @app/providers). Provider names in
+ * PAYMENTS_* are checked against them, and each schema parses its own variables.
+ */
+export function loadConfig(env: Env = process.env, providers: readonly ProviderConfigSchema[] = []): AppConfig {
   const nodeEnvRaw = str(env, 'NODE_ENV', 'development');
   if (!['development', 'test', 'production'].includes(nodeEnvRaw)) {
     throw new ConfigError('NODE_ENV', 'must be development, test or production');
   }
   const nodeEnv = nodeEnvRaw as AppConfig['nodeEnv'];
   const production = nodeEnv === 'production';
-  const devDefault = (value: string) => (production ? undefined : value);
+  const context: ConfigContext = { production, devDefault: (value) => (production ? undefined : value) };
 
   const adminFromEnv = env.ADMIN_API_KEY;
   if (production && !adminFromEnv) throw new ConfigError('ADMIN_API_KEY', 'is required when NODE_ENV=production');
@@ -163,11 +198,21 @@ export function loadConfig(env: Env = process.env): AppConfig {
     throw new ConfigError('ADMIN_API_KEY', 'must be at least 16 characters');
   }
 
-  const currencyRoutes: Record<string, ProviderName> = {};
-  const failover: Partial<Record<ProviderName, ProviderName>> = {};
+  const providerSettings: Record<string, ProviderSettings> = {};
+  for (const schema of providers) providerSettings[schema.name] = schema.parse(env, context);
+  const known = Object.keys(providerSettings);
+  const provider = (variable: string, value: string): string => {
+    if (!Object.hasOwn(providerSettings, value)) {
+      throw new ConfigError(variable, `names an unknown provider (known: ${known.join(', ') || 'none'})`);
+    }
+    return value;
+  };
+
+  const currencyRoutes: Record<string, string> = {};
+  const failover: Partial<Record<string, string>> = {};
   try {
     for (const [code, name] of parsePairs(env.PAYMENTS_CURRENCY_ROUTES ?? '')) {
-      currencyRoutes[currency('PAYMENTS_CURRENCY_ROUTES', code)] = provider('PAYMENTS_CURRENCY_ROUTES', name);
+      currencyRoutes[code.toUpperCase()] = provider('PAYMENTS_CURRENCY_ROUTES', name);
     }
   } catch (error) {
     if (error instanceof ConfigError) throw error;
@@ -185,23 +230,14 @@ export function loadConfig(env: Env = process.env): AppConfig {
     throw new ConfigError('PAYMENTS_FAILOVER', 'must be provider=provider pairs separated by commas');
   }
 
-  const flashpayCurrencies = str(env, 'FLASHPAY_CURRENCIES', 'NGN')
-    .split(',')
-    .map((code) => code.trim())
-    .filter(Boolean)
-    .map((code) => currency('FLASHPAY_CURRENCIES', code));
-  if (flashpayCurrencies.length === 0) throw new ConfigError('FLASHPAY_CURRENCIES', 'must list at least one currency');
-
-  const basePath = str(env, 'FLASHPAY_BASE_PATH', '/api/v1');
-  if (!/^(\/[A-Za-z0-9._~-]+)*$/.test(basePath)) throw new ConfigError('FLASHPAY_BASE_PATH', 'must be a path like /api/v1');
-
   const queuePrefix = str(env, 'QUEUE_PREFIX', 'paygw');
   if (!/^[A-Za-z0-9_.:-]{1,64}$/.test(queuePrefix)) throw new ConfigError('QUEUE_PREFIX', 'must be 1-64 letters, digits or _.:-');
 
-  const flexiqashCurrency = currency('FLEXIQASH_CURRENCY', str(env, 'FLEXIQASH_CURRENCY', 'USD'));
-  const accepts: Record<ProviderName, readonly string[]> = { flexiqash: [flexiqashCurrency], flashpay: flashpayCurrencies };
+  // A route's currency must be one its provider accepts; each provider's schema checked its own codes against ISO 4217.
   for (const [code, name] of Object.entries(currencyRoutes)) {
-    if (!accepts[name].includes(code)) throw new ConfigError('PAYMENTS_CURRENCY_ROUTES', `routes ${code} to ${name}, which does not accept ${code}`);
+    if (!providerSettings[name].currencies.includes(code)) {
+      throw new ConfigError('PAYMENTS_CURRENCY_ROUTES', `routes ${code} to ${name}, which does not accept ${code}`);
+    }
   }
 
   return {
@@ -215,26 +251,23 @@ export function loadConfig(env: Env = process.env): AppConfig {
     adminApiKeyGenerated: !adminFromEnv,
     publicBaseUrl: url(env, 'PUBLIC_BASE_URL', 'http://127.0.0.1:3000', ['http:', 'https:']),
     payments: {
-      defaultProvider: provider('PAYMENTS_DEFAULT_PROVIDER', str(env, 'PAYMENTS_DEFAULT_PROVIDER', 'flexiqash')),
+      // Without PAYMENTS_DEFAULT_PROVIDER, the first registered provider.
+      defaultProvider: provider('PAYMENTS_DEFAULT_PROVIDER', str(env, 'PAYMENTS_DEFAULT_PROVIDER', known[0] ?? '')),
       currencyRoutes,
       failover,
       unknownOutcomeFailAfterMs: int(env, 'PAYMENTS_UNKNOWN_FAIL_AFTER_MS', 15 * 60_000, 0, 7 * 86_400_000),
     },
-    flexiqash: {
-      baseUrl: url(env, 'FLEXIQASH_BASE_URL', 'http://127.0.0.1:4010', ['http:', 'https:']),
-      apiToken: str(env, 'FLEXIQASH_API_TOKEN', devDefault(SANDBOX_DEFAULTS.flexiqashApiToken)),
-      webhookSecret: str(env, 'FLEXIQASH_WEBHOOK_SECRET', devDefault(SANDBOX_DEFAULTS.flexiqashWebhookSecret)),
-      currency: flexiqashCurrency,
-    },
-    flashpay: {
-      baseUrl: url(env, 'FLASHPAY_BASE_URL', 'http://127.0.0.1:4020', ['http:', 'https:']),
-      basePath,
-      apiToken: str(env, 'FLASHPAY_API_TOKEN', devDefault(SANDBOX_DEFAULTS.flashpayApiToken)),
-      currencies: [...new Set(flashpayCurrencies)],
-      checkoutUrlTemplate: str(env, 'FLASHPAY_CHECKOUT_URL_TEMPLATE', '{baseUrl}/checkout/{id}'),
+    providers: providerSettings,
+    redact: {
+      secrets: providers.flatMap((schema) => schema.secrets(providerSettings[schema.name])),
+      headers: providers.flatMap((schema) => schema.secretHeaders ?? []),
     },
     providerTimeoutMs: int(env, 'PROVIDER_TIMEOUT_MS', 10_000, 1, 300_000),
     idempotencyLeaseMs: int(env, 'IDEMPOTENCY_LEASE_MS', 30_000, 300, 60_000),
+    unauthenticatedWebhooks: {
+      perSourcePerSecond: int(env, 'INBOUND_WEBHOOK_LIMIT_PER_SECOND', 20, 0, 1_000_000),
+      readIntervalMs: int(env, 'INBOUND_WEBHOOK_READ_INTERVAL_MS', 1000, 0, 60_000),
+    },
     rateLimitPerSecond: int(env, 'RATE_LIMIT_PER_SECOND', 1000, 0, 1_000_000),
     providerCircuit: {
       failureThreshold: int(env, 'PROVIDER_CIRCUIT_THRESHOLD', 5, 1, 1000),

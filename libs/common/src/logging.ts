@@ -9,13 +9,11 @@ import type { AppConfig } from './config';
 export const LOG_REDACT_PATHS: readonly string[] = [
   'req.headers.authorization',
   'req.headers.cookie',
-  'req.headers["x-flexiqash-signature"]',
   'req.headers["webhook-signature"]',
   'req.headers["x-api-key"]',
   'res.headers["set-cookie"]',
   'headers.authorization',
   'headers.cookie',
-  'headers["x-flexiqash-signature"]',
   'headers["webhook-signature"]',
   'req.body',
   'res.body',
@@ -42,6 +40,12 @@ export const LOG_REDACT_PATHS: readonly string[] = [
   '*.payer.email',
   '*.*.payer.email',
 ];
+
+/** The fixed paths plus, for each provider's credential header (its schema's `secretHeaders`), its two places. */
+export function logRedactPaths(secretHeaders: readonly string[] = []): string[] {
+  const extra = secretHeaders.flatMap((name) => [`req.headers[${JSON.stringify(name)}]`, `headers[${JSON.stringify(name)}]`]);
+  return [...LOG_REDACT_PATHS, ...extra];
+}
 
 /**
  * Patterns scrubbed from every finished log line, for what structured redaction cannot see: secrets and e-mail
@@ -74,9 +78,7 @@ function urlPassword(url: string): string {
 export function configuredSecrets(config: AppConfig): string[] {
   return [
     config.adminApiKey,
-    config.flexiqash.apiToken,
-    config.flexiqash.webhookSecret,
-    config.flashpay.apiToken,
+    ...config.redact.secrets,
     urlPassword(config.databaseUrl),
     urlPassword(config.redisUrl),
   ].filter(Boolean);
@@ -97,13 +99,13 @@ export function sanitizeUrl(url: string | undefined): string | undefined {
 }
 
 /** The pino options every app uses: JSON lines, ISO time, level names, one `service` field, redaction. */
-export function pinoOptions(service: string, level = 'info'): LoggerOptions {
+export function pinoOptions(service: string, level = 'info', secretHeaders: readonly string[] = []): LoggerOptions {
   return {
     level,
     base: { service, pid: process.pid },
     timestamp: pino.stdTimeFunctions.isoTime,
     formatters: { level: (label) => ({ level: label }) },
-    redact: { paths: [...LOG_REDACT_PATHS], censor: '[redacted]' },
+    redact: { paths: logRedactPaths(secretHeaders), censor: '[redacted]' },
     serializers: {
       err: pino.stdSerializers.err,
       // Fastify logs `req`/`res` on its own errors: keep them to what helps and nothing that can hold a secret.
@@ -114,11 +116,11 @@ export function pinoOptions(service: string, level = 'info'): LoggerOptions {
 }
 
 /** A pino logger writing scrubbed JSON lines to stdout (synchronously, so nothing is lost when the process exits). */
-export function createLogger(service: string, secrets: readonly string[] = [], level = 'info'): Logger {
+export function createLogger(service: string, secrets: readonly string[] = [], level = 'info', secretHeaders: readonly string[] = []): Logger {
   const scrub = logScrubber(secrets);
   const stdout = pino.destination({ fd: 1, sync: true });
   const destination: DestinationStream = { write: (line: string) => stdout.write(scrub(line)) };
-  return pino(pinoOptions(service, level), destination);
+  return pino(pinoOptions(service, level, secretHeaders), destination);
 }
 
 type NestLevel = 'log' | 'error' | 'warn' | 'debug' | 'verbose' | 'fatal';
@@ -176,5 +178,5 @@ export class PinoNestLogger {
 
 /** The worker's (and any non-HTTP app's) Nest logger: `NestFactory.create…(module, { logger: nestLogger('worker', config) })`. */
 export function nestLogger(service: string, config: AppConfig): PinoNestLogger {
-  return new PinoNestLogger(createLogger(service, configuredSecrets(config)));
+  return new PinoNestLogger(createLogger(service, configuredSecrets(config), 'info', config.redact.headers));
 }

@@ -1,9 +1,9 @@
-import { AppConfig, ConfigError, loadConfig } from './config';
+import { AppConfig, ConfigError, loadConfig, ProviderConfigSchema } from './config';
 
 /** The configuration, or one line naming the bad variable on stderr and exit 1 (never its value). */
-export function loadConfigOrExit(): AppConfig {
+export function loadConfigOrExit(providers: readonly ProviderConfigSchema[]): AppConfig {
   try {
-    return loadConfig();
+    return loadConfig(process.env, providers);
   } catch (error) {
     if (error instanceof ConfigError) {
       process.stderr.write(`${error.message}\n`);

@@ -275,7 +275,7 @@ export class PaymentLifecycleService {
       const provider = requireCapability(this.providerOf(row), 'payments.archive');
       if (row.archived === archived) return row;
       if (row.status === 'cancelled') {
-        // A cancelled FlexiQash payment was deleted there; the archive flag is then the gateway's alone.
+        // A cancel may delete the payment at its provider; the archive flag of a cancelled one is the gateway's alone.
       } else if (archived) {
         await provider.archivePayment!(this.providerIdOf(row));
       } else {
@@ -408,7 +408,7 @@ export class PaymentLifecycleService {
 
   /**
    * Re-reads a payment from its provider and applies it. `evidence`, from a verified signed notification, decides
-   * only when the provider no longer has the payment (FlexiQash deletes a cancelled one): a signed report of a
+   * only when the provider no longer has the payment (a provider whose cancel deletes it): a signed report of a
    * successful transaction is then the proof that money moved.
    */
   async refreshPayment(id: string, evidence?: SignedPaymentEvidence): Promise<PaymentEntity | null> {
@@ -460,7 +460,7 @@ export class PaymentLifecycleService {
 
   /**
    * A create whose outcome was unknown (timeout, 5xx, reset) left a pending row without a provider id. The
-   * provider holds our id as its reference (FlexiQash `payee.reference`, Flashpay `reference`), so listing and
+   * provider holds our id as its reference (each adapter sends it in the provider's reference field), so listing and
    * matching finds the payment if it was made: it is adopted. If it is still not there once the bounded wait
    * (PAYMENTS_UNKNOWN_FAIL_AFTER_MS) has passed, the provider never made it, and the payment fails.
    */
@@ -483,7 +483,7 @@ export class PaymentLifecycleService {
     return result?.row ?? null;
   }
 
-  /** A pending payment past its expiry becomes `expired` (Flashpay payment requests carry `expiresAt`). */
+  /** A pending payment past its expiry becomes `expired` (when its provider reports `expiresAt`). */
   async expirePayment(id: string, now = new Date()): Promise<PaymentEntity | null> {
     const result = await this.changePayment(id, (row) => {
       if (row.status !== 'pending' || !row.expiresAt || row.expiresAt > now) return null;

@@ -1,5 +1,5 @@
 // The event types are part of the wire contract, so they live with the client's types (one source).
-import { EVENT_TYPES, EventType } from '../../client/src/types';
+import { EVENT_TYPES, EventType } from '@app/contract';
 
 export { EVENT_TYPES };
 export type { EventType };

@@ -1,4 +1,4 @@
-import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHmac, randomBytes } from 'node:crypto';
 
 const SECRET_PREFIX = 'whsec_';
 
@@ -27,12 +27,4 @@ export function webhookHeaders(secret: string, id: string, timestampSeconds: num
     'webhook-timestamp': String(timestampSeconds),
     'webhook-signature': signWebhook(secret, id, timestampSeconds, body),
   };
-}
-
-/** FlexiQash's inbound signature: `sha256=<hex HMAC-SHA256 of the raw body>`, compared in constant time. */
-export function verifyFlexiqashSignature(secret: string, rawBody: Buffer, header: string | undefined): boolean {
-  if (!header || !/^sha256=[0-9a-fA-F]{64}$/.test(header)) return false;
-  const expected = createHmac('sha256', secret).update(rawBody).digest();
-  const given = Buffer.from(header.slice('sha256='.length), 'hex');
-  return given.length === expected.length && timingSafeEqual(given, expected);
 }

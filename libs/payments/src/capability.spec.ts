@@ -10,10 +10,11 @@ import {
 function provider(capabilities: Capability[], currencies: string[]): PaymentProvider {
   const payment = {} as ProviderPayment;
   return {
-    name: 'flashpay',
+    name: 'acme',
     capabilities: new Set(capabilities),
     currencies,
     configured: true,
+    reachabilityUrl: 'http://127.0.0.1:1',
     health: () => ({ circuit: 'closed', recent: { calls: 0, errorRate: 0, p50Ms: null, p95Ms: null } }),
     createPayment: async () => payment,
     getPayment: async () => payment,
@@ -35,8 +36,8 @@ describe('requireCapability', () => {
       caught = error;
     }
     expect(caught).toBeInstanceOf(CapabilityError);
-    expect(caught).toMatchObject({ provider: 'flashpay', capability: 'payments.cancel', name: 'CapabilityError' });
-    expect((caught as Error).message).toBe('flashpay does not support payments.cancel');
+    expect(caught).toMatchObject({ provider: 'acme', capability: 'payments.cancel', name: 'CapabilityError' });
+    expect((caught as Error).message).toBe('acme does not support payments.cancel');
   });
 });
 
@@ -49,8 +50,8 @@ describe('requireCurrency', () => {
     const p = provider([], ['NGN', 'GHS']);
     expect(() => requireCurrency(p, 'USD')).toThrow(CapabilityError);
     expect(() => requireCurrency(p, 'ngn')).toThrow(CapabilityError);
-    expect(() => requireCurrency(p, 'USD')).toThrow('flashpay does not accept USD (it accepts NGN, GHS)');
-    expect(() => requireCurrency(p, 'USD')).toThrow(expect.objectContaining({ provider: 'flashpay', capability: 'currency' }));
+    expect(() => requireCurrency(p, 'USD')).toThrow('acme does not accept USD (it accepts NGN, GHS)');
+    expect(() => requireCurrency(p, 'USD')).toThrow(expect.objectContaining({ provider: 'acme', capability: 'currency' }));
   });
 
   it('says "nothing" when the provider takes no currency', () => {

@@ -4,7 +4,7 @@ import { currencyExponent, MoneyError } from './currency';
  * Conversions between the gateway's integer minor units and a provider's decimal major units, done on decimal
  * strings with integer arithmetic only: no float ever carries an amount.
  *
- * A provider that speaks JSON numbers (FlexiQash) hands us an IEEE double. JavaScript prints a double as the
+ * A provider that speaks JSON numbers in major units hands us an IEEE double. JavaScript prints a double as the
  * shortest decimal that reads back to the same double, so any decimal of at most 15 significant digits survives
  * JSON.parse → String() unchanged. Amounts that need more digits than that are refused on the way out, and a
  * number that is not exactly representable in the currency's minor units is refused on the way in.

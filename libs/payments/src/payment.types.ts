@@ -1,9 +1,8 @@
 /**
- * The wire types live in the client package (libs/client/src/types.ts), the one source shared by the gateway and
- * its callers: the presenters are type-checked against exactly what @paygw/client promises. Relative import, since
- * libs/client must build on its own without the monorepo's path aliases.
+ * The wire types live at the bottom of the stack (libs/contract), the one source shared by the gateway and the
+ * client package: the presenters are type-checked against exactly what @paygw/client promises.
  */
-export { PROVIDER_NAMES, isProviderName, PAYMENT_STATUSES, PAYOUT_STATUSES } from '../../client/src/types';
+export { PROVIDER_NAMES, isProviderName, PAYMENT_STATUSES, PAYOUT_STATUSES } from '@app/contract';
 export type {
   ProviderName,
   PaymentStatus,
@@ -15,4 +14,4 @@ export type {
   Payout,
   Transaction,
   Beneficiary,
-} from '../../client/src/types';
+} from '@app/contract';

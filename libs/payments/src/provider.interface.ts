@@ -1,4 +1,4 @@
-import { Beneficiary, BankDestination, Payee, Payer, PaymentStatus, PayoutStatus, ProviderName, Transaction } from './payment.types';
+import { Beneficiary, BankDestination, Payee, Payer, PaymentStatus, PayoutStatus, Transaction } from './payment.types';
 
 /**
  * What a provider can do. The gateway checks this set before calling a provider, so "this provider cannot do
@@ -50,8 +50,8 @@ export interface ProviderPayment {
   reference: string | null;
   expiresAt: string | null;
   /**
-   * What the payer paid, when the provider reports it apart from the payment's amount (FlexiQash: the paid
-   * transaction's amount, which a later update of the payment does not change). A succeeded payment keeps this.
+   * What the payer paid, when the provider reports it apart from the payment's amount (for example the
+   * paid transaction's amount, which a later update of the payment does not change). A succeeded payment keeps this.
    */
   paidAmount?: number | null;
 }
@@ -82,8 +82,70 @@ export interface ProviderHealthReport {
   recent: { calls: number; errorRate: number; p50Ms: number | null; p95Ms: number | null };
 }
 
+/** What the gateway hands a provider's inbound webhook handler: the bytes as sent, and the headers. */
+export interface InboundWebhookRequest {
+  rawBody: Buffer | undefined;
+  /** Lower-case header names, as Node gives them. */
+  headers: Readonly<Record<string, string | string[] | undefined>>;
+}
+
+/**
+ * A notification, verified and reduced to what it points at. The gateway never takes a status from a webhook body:
+ * `refresh` makes it re-read that resource from the provider. `dedupeKey` identifies the delivery (a retry of the
+ * same delivery carries the same key).
+ */
+export type InboundWebhookHint =
+  | {
+      action: 'refresh';
+      resource: 'payment';
+      providerId: string;
+      dedupeKey: string;
+      /**
+       * Only from a handler that verified the provider's signature: what the notification itself says was paid. It
+       * decides when the re-read finds the payment already deleted at the provider (paid, then deleted).
+       */
+      evidence?: { succeeded: boolean; amount: number | null };
+    }
+  | { action: 'ignore'; reason: string };
+
+/** A notification refused before anything is looked up: a bad signature (401) or an unusable body (422). */
+export class InboundWebhookError extends Error {
+  constructor(
+    readonly reason: 'invalid_signature' | 'invalid_webhook',
+    message: string,
+    /** For invalid_webhook: the body field at fault and what it must be. */
+    readonly field?: { name: string; problem: string },
+  ) {
+    super(message);
+    this.name = 'InboundWebhookError';
+  }
+}
+
+export interface InboundWebhookHandler {
+  /**
+   * True when the provider signs its notifications. False when anyone who knows the URL could send one: the gateway
+   * then limits them per source address and coalesces the provider reads they cause per payment.
+   */
+  readonly authenticated: boolean;
+  /** The header carrying the signature, for the API document (authenticated handlers). */
+  readonly signatureHeader?: { name: string; description: string };
+  /** One line for the API document: what the provider sends. */
+  readonly summary: string;
+  /** Verifies, then names what the notification points at. Throws InboundWebhookError; never calls the provider. */
+  parse(request: InboundWebhookRequest): InboundWebhookHint;
+}
+
+/** One finished provider call, as the metrics count it. */
+export interface ProviderCallRecord {
+  provider: string;
+  operation: string;
+  outcome: string;
+  durationMs: number;
+}
+
 export interface PaymentProvider {
-  readonly name: ProviderName;
+  /** The registered name: the `provider` of its payments, and its inbound route `/webhooks/<name>`. */
+  readonly name: string;
   readonly capabilities: ReadonlySet<Capability>;
   /** Currencies this provider account takes (upper-case ISO 4217). */
   readonly currencies: readonly string[];
@@ -91,6 +153,17 @@ export interface PaymentProvider {
   readonly configured: boolean;
   /** Circuit state and recent error rate and latency. */
   health(): ProviderHealthReport;
+  /** The address readiness probes for a TCP connection (its API base URL). */
+  readonly reachabilityUrl: string;
+  /** Its notifications, when it sends any: verification and the normalized hint. */
+  readonly inbound?: InboundWebhookHandler;
+  /** Reports every finished call, for the metrics. */
+  onCall?(listener: (call: ProviderCallRecord) => void): void;
+  /**
+   * Reconciliation lookup: the payment the provider holds with the gateway's id as its reference, or null. Used
+   * after a create whose outcome was unknown (timeout, reset) to adopt a payment the provider did make.
+   */
+  findPaymentByReference?(reference: string): Promise<ProviderPayment | null>;
 
   createPayment(input: CreateProviderPaymentInput): Promise<ProviderPayment>;
   getPayment(providerPaymentId: string): Promise<ProviderPayment>;

@@ -37,4 +37,14 @@ export class ProviderRegistry {
   all(): readonly PaymentProvider[] {
     return this.providers;
   }
+
+  /** Names in registration order. */
+  names(): string[] {
+    return this.providers.map((provider) => provider.name);
+  }
+
+  /** Nest calls hooks on the registry, not on the adapters inside PAYMENT_PROVIDERS: each closes its sockets here. */
+  onApplicationShutdown(): void {
+    for (const provider of this.providers) (provider as { onApplicationShutdown?: () => void }).onApplicationShutdown?.();
+  }
 }

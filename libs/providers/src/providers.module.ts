@@ -2,8 +2,8 @@ import { DynamicModule, Logger, Module, Provider } from '@nestjs/common';
 import { HttpModule, HttpService } from '@nestjs/axios';
 import { APP_CONFIG, AppConfig } from '@app/common';
 import { PAYMENT_PROVIDERS, PaymentProvider } from '@app/payments';
-import { FlashpayProvider } from './flashpay/flashpay.provider';
-import { FlexiqashProvider } from './flexiqash/flexiqash.provider';
+import { ProviderModule } from './provider-module';
+import { PROVIDER_MODULES } from './provider-modules';
 import { ProviderRegistry } from './provider.registry';
 
 export interface ProvidersModuleOptions {
@@ -13,23 +13,20 @@ export interface ProvidersModuleOptions {
   isGlobal?: boolean;
 }
 
+/** Injection token for the provider modules to build (PROVIDER_MODULES unless a test overrides it). */
+export const PROVIDER_MODULE_LIST = Symbol('PROVIDER_MODULE_LIST');
+
+/** One adapter per registered module, each with a Nest logger named after its class. */
+export function buildProviders(modules: readonly ProviderModule[], config: AppConfig, http: HttpService | undefined): PaymentProvider[] {
+  return modules.map((module) => module.create(config, http, { logger: new Logger(`${module.name}Provider`) }));
+}
+
 const PROVIDERS: Provider[] = [
-  {
-    provide: FlexiqashProvider,
-    inject: [APP_CONFIG, HttpService],
-    useFactory: (config: AppConfig, http: HttpService) =>
-      new FlexiqashProvider(config, http, { logger: new Logger(FlexiqashProvider.name) }),
-  },
-  {
-    provide: FlashpayProvider,
-    inject: [APP_CONFIG, HttpService],
-    useFactory: (config: AppConfig, http: HttpService) =>
-      new FlashpayProvider(config, http, { logger: new Logger(FlashpayProvider.name) }),
-  },
+  { provide: PROVIDER_MODULE_LIST, useValue: PROVIDER_MODULES },
   {
     provide: PAYMENT_PROVIDERS,
-    inject: [FlexiqashProvider, FlashpayProvider],
-    useFactory: (...all: PaymentProvider[]): PaymentProvider[] => all,
+    inject: [PROVIDER_MODULE_LIST, APP_CONFIG, HttpService],
+    useFactory: (modules: readonly ProviderModule[], config: AppConfig, http: HttpService) => buildProviders(modules, config, http),
   },
   {
     provide: ProviderRegistry,
@@ -39,19 +36,20 @@ const PROVIDERS: Provider[] = [
 ];
 
 /**
- * Both payment providers, the PAYMENT_PROVIDERS list and the ProviderRegistry, built from APP_CONFIG.
+ * Every registered provider (PROVIDER_MODULES), the PAYMENT_PROVIDERS list and the ProviderRegistry, built from APP_CONFIG.
  *
  *   imports: [ProvidersModule]                                        // APP_CONFIG from a @Global() module
  *   imports: [ProvidersModule.forRoot({ config, isGlobal: true })]   // APP_CONFIG given here
  *
  * A provider declared only in the importing module is not visible inside this one, hence the two forms.
  * Timeouts, keep-alive agents and redirects are set per request by the clients, so the plain HttpModule is enough.
- * Each provider closes its idle sockets in onApplicationShutdown, after the HTTP server stopped.
+ * Nest calls lifecycle hooks only on class providers, so the registry forwards onApplicationShutdown to each
+ * adapter (they close their idle sockets there, after the HTTP server stopped).
  */
 @Module({
   imports: [HttpModule],
   providers: PROVIDERS,
-  exports: [FlexiqashProvider, FlashpayProvider, PAYMENT_PROVIDERS, ProviderRegistry],
+  exports: [PAYMENT_PROVIDERS, ProviderRegistry],
 })
 export class ProvidersModule {
   static forRoot(options: ProvidersModuleOptions = {}): DynamicModule {

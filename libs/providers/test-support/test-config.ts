@@ -1,11 +1,12 @@
 import * as net from 'node:net';
-import { AppConfig, loadConfig } from '@app/common';
+import { AppConfig, loadConfig, ProviderConfigSchema } from '@app/common';
+import { PROVIDER_CONFIGS } from '../src/provider-modules';
 
 export const FLEXIQASH_TEST_TOKEN = 'fq-test-token-5f0c1b2e9d';
 export const FLASHPAY_TEST_TOKEN = 'fp-test-token-8a7d3c4b1e';
 
 /** A real AppConfig (through loadConfig) pointing both providers at fakes. */
-export function testConfig(env: Record<string, string> = {}): AppConfig {
+export function testConfig(env: Record<string, string> = {}, extra: readonly ProviderConfigSchema[] = []): AppConfig {
   return loadConfig({
     NODE_ENV: 'test',
     PUBLIC_BASE_URL: 'https://gateway.example.test',
@@ -14,7 +15,7 @@ export function testConfig(env: Record<string, string> = {}): AppConfig {
     FLASHPAY_CURRENCIES: 'NGN,GHS',
     PROVIDER_TIMEOUT_MS: '2000',
     ...env,
-  });
+  }, [...PROVIDER_CONFIGS, ...extra]);
 }
 
 /** A port nothing listens on: bind, read the port, close. */

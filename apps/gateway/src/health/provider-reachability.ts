@@ -1,8 +1,7 @@
 import { connect } from 'node:net';
-import { Inject, Injectable } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import { HealthIndicatorService } from '@nestjs/terminus';
-import { APP_CONFIG, AppConfig } from '@app/common';
-import type { ProviderName } from '@app/payments';
+import { ProviderRegistry } from '@app/providers';
 
 /**
  * Whether a provider's API host accepts a TCP connection. Readiness lists it for operators but never fails on it:
@@ -12,16 +11,13 @@ import type { ProviderName } from '@app/payments';
 @Injectable()
 export class ProviderReachability {
   constructor(
-    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly providers: ProviderRegistry,
     private readonly indicators: HealthIndicatorService,
   ) {}
 
-  private baseUrl(name: ProviderName): string {
-    return name === 'flexiqash' ? this.config.flexiqash.baseUrl : this.config.flashpay.baseUrl;
-  }
-
-  async reachable(name: ProviderName): Promise<boolean> {
-    const url = new URL(this.baseUrl(name));
+  /** Each provider names its own probe address (`reachabilityUrl`); an unknown name throws UnknownProviderError. */
+  async reachable(name: string): Promise<boolean> {
+    const url = new URL(this.providers.get(name).reachabilityUrl);
     const port = Number(url.port || (url.protocol === 'https:' ? 443 : 80));
     const host = url.hostname.replace(/^\[|\]$/g, '');
     const result = await this.indicators

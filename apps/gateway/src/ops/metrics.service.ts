@@ -3,7 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { DataSource } from 'typeorm';
 import { DeliveryRelay } from '@app/outbox';
-import { FlashpayProvider, FlexiqashProvider, ProviderRegistry } from '@app/providers';
+import { ProviderRegistry } from '@app/providers';
 
 const CIRCUIT_VALUE = { closed: 0, half_open: 1, open: 2 } as const;
 const QUEUE_STATES = ['waiting', 'active', 'delayed', 'failed'] as const;
@@ -113,13 +113,11 @@ export class MetricsService implements OnModuleInit {
 
   onModuleInit(): void {
     for (const provider of this.providers.all()) {
-      if (provider instanceof FlexiqashProvider || provider instanceof FlashpayProvider) {
-        provider.telemetry.onCall(({ provider: name, operation, outcome, durationMs }) => {
-          const labels = { provider: name, operation, outcome };
-          this.providerDuration.observe(labels, durationMs / 1000);
-          this.providerCalls.inc(labels);
-        });
-      }
+      provider.onCall?.(({ provider: name, operation, outcome, durationMs }) => {
+        const labels = { provider: name, operation, outcome };
+        this.providerDuration.observe(labels, durationMs / 1000);
+        this.providerCalls.inc(labels);
+      });
     }
   }
 

@@ -1,7 +1,8 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
-import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { DocumentBuilder, OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
 import { BEARER } from '../http/openapi/api-errors.decorator';
 import { ErrorEnvelopeSchema } from '../http/openapi/error.schema';
+import { ProviderRegistry } from '@app/providers';
 
 export const DOCS_PATH = 'docs';
 
@@ -13,7 +14,7 @@ export function setupOpenApi(app: NestFastifyApplication): void {
   const config = new DocumentBuilder()
     .setTitle('Payments gateway')
     .setDescription(
-      'One API over FlexiQash and Flashpay. Amounts are integer minor units. Every error is ' +
+      `One API over ${app.get(ProviderRegistry).names().join(', ')}. Amounts are integer minor units. Every error is ` +
         '`{"error": {"type", "code", "message", "details"?}, "requestId"}` and every answer carries `X-Request-Id`. ' +
         'The queue dashboard is at /admin/queues (admin key).',
     )
@@ -21,9 +22,28 @@ export function setupOpenApi(app: NestFastifyApplication): void {
     .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'An API key: `Authorization: Bearer <key>`' }, BEARER)
     .build();
   const document = SwaggerModule.createDocument(app, config, { extraModels: [ErrorEnvelopeSchema] });
+  describeInboundWebhooks(document, app.get(ProviderRegistry));
   SwaggerModule.setup(DOCS_PATH, app, document, {
     jsonDocumentUrl: `${DOCS_PATH}-json`,
     raw: ['json'],
     customSiteTitle: 'Payments gateway API',
   });
+}
+
+/**
+ * One route serves every provider's notifications; the document names the providers that send them, what each
+ * sends and the header it signs with, from each provider's own handler.
+ */
+function describeInboundWebhooks(document: OpenAPIObject, registry: ProviderRegistry): void {
+  const operation = document.paths['/webhooks/{provider}']?.post;
+  if (!operation) return;
+  const senders = registry.all().filter((provider) => provider.inbound);
+  const lines = senders.map(({ name, inbound }) => {
+    const signature = inbound!.signatureHeader ? ` Signed: \`${inbound!.signatureHeader.name}: ${inbound!.signatureHeader.description}\`.` : ' Unsigned: limited per source address.';
+    return `- \`${name}\`: ${inbound!.summary}.${signature}`;
+  });
+  operation.description = lines.join('\n');
+  for (const parameter of operation.parameters ?? []) {
+    if ('name' in parameter && parameter.name === 'provider') parameter.schema = { type: 'string', enum: senders.map((provider) => provider.name) };
+  }
 }

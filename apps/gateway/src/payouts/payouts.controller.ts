@@ -22,7 +22,7 @@ export class PayoutsController {
 
   @Post()
   @RequireScopes('payouts:write')
-  @ApiOperation({ summary: 'Pay out to a beneficiary or a bank account (scope payouts:write; Flashpay)' })
+  @ApiOperation({ summary: 'Pay out to a beneficiary or a bank account (scope payouts:write; providers with payouts.create)' })
   @ApiCreatedResponse({ type: PayoutSchema })
   @ApiIdempotent()
   @ApiBodyErrors()

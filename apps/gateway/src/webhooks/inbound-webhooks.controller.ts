@@ -1,38 +1,29 @@
-import { Controller, Headers, HttpCode, Post, RawBodyRequest, Req } from '@nestjs/common';
-import { ApiBody, ApiHeader, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { Controller, HttpCode, Param, Post, RawBodyRequest, Req } from '@nestjs/common';
+import { ApiBody, ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
 import type { FastifyRequest } from 'fastify';
 import { Public } from '@app/auth';
 import { ApiErrors } from '../http/openapi/api-errors.decorator';
 import { InboundResultSchema } from '../http/openapi/webhooks.schema';
 import { InboundWebhooksService } from './inbound-webhooks.service';
 
-const PROVIDER_PAYLOAD = { schema: { type: 'object', additionalProperties: true } } as const;
-
-/** Providers call these; they authenticate by signature (FlexiQash) or are confirmed with the provider (Flashpay). */
+/**
+ * Providers call this, each at `/webhooks/<its name>`. Signed notifications are verified by the provider's handler;
+ * unsigned ones are only pointers, confirmed by re-reading the payment from the provider.
+ */
 @ApiTags('inbound webhooks')
 @Controller('webhooks')
 @Public()
 export class InboundWebhooksController {
   constructor(private readonly inbound: InboundWebhooksService) {}
 
-  @Post('flexiqash')
+  @Post(':provider')
   @HttpCode(200)
-  @ApiOperation({ summary: 'FlexiQash payment notification (signed; the payment is then re-read from FlexiQash)' })
-  @ApiHeader({ name: 'x-flexiqash-signature', required: true, description: 'sha256=<hex HMAC-SHA256 of the raw body with FLEXIQASH_WEBHOOK_SECRET>' })
-  @ApiBody({ ...PROVIDER_PAYLOAD, description: 'The FlexiQash notification payload (paymentReference, …)' })
+  @ApiOperation({ summary: "A provider's payment notification (each provider's handler: see GET /v1/providers for the names)" })
+  @ApiParam({ name: 'provider', description: 'The registered provider name' })
+  @ApiBody({ schema: { type: 'object', additionalProperties: true }, description: "The provider's notification payload" })
   @ApiOkResponse({ type: InboundResultSchema })
-  @ApiErrors(400, 401, 413, 422, 503)
-  flexiqash(@Req() request: RawBodyRequest<FastifyRequest>, @Headers('x-flexiqash-signature') signature?: string) {
-    return this.inbound.flexiqash(request.rawBody, signature);
-  }
-
-  @Post('flashpay')
-  @HttpCode(200)
-  @ApiOperation({ summary: 'Flashpay payment status callback (trusted only after re-reading the payment from Flashpay)' })
-  @ApiBody({ ...PROVIDER_PAYLOAD, description: 'The Flashpay payment object (id, status, …)' })
-  @ApiOkResponse({ type: InboundResultSchema })
-  @ApiErrors(400, 413, 422, 503)
-  flashpay(@Req() request: RawBodyRequest<FastifyRequest>) {
-    return this.inbound.flashpay(request.rawBody);
+  @ApiErrors(400, 401, 404, 413, 422, 429, 503)
+  receive(@Param('provider') provider: string, @Req() request: RawBodyRequest<FastifyRequest>) {
+    return this.inbound.receive(provider, { rawBody: request.rawBody, headers: request.headers, sourceAddress: request.ip });
   }
 }

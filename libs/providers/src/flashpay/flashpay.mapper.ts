@@ -19,29 +19,6 @@ import { WireReader } from '../http/wire';
  * the gateway's, so they pass through after a check. Only the payment object is documented; see README.md.
  */
 
-/** GET {base}/payment/{id} (documented); also assumed for the create and list answers. */
-export interface FlashpayPaymentWire {
-  id: string;
-  amount: number;
-  ownerId: string;
-  currency: string;
-  reference: string;
-  originBankId: string | null;
-  originAccount: string | null;
-  originAccountName: string | null;
-  destinationBankId: string;
-  destinationAccount: string;
-  destinationAccountName: string;
-  description: string;
-  status: string;
-  /** Where the payer returns after paying; not a hosted payment page. */
-  callbackUrl: string;
-  statusWebhook: string | null;
-  createdAt: string;
-  updatedAt: string | null;
-  expiresAt: string | null;
-}
-
 /** POST {base}/payment body (assumed from the payment object's fields). */
 export interface FlashpayCreatePaymentRequest {
   amount: number;
@@ -55,15 +32,6 @@ export interface FlashpayCreatePaymentRequest {
   statusWebhook: string;
 }
 
-/** GET {base}/beneficiaries element (assumed). */
-export interface FlashpayBeneficiaryWire {
-  id: string;
-  name: string;
-  bankId: string;
-  accountNumber: string;
-  accountName: string;
-}
-
 /** POST {base}/payout body (assumed): a beneficiary or an explicit destination. */
 export interface FlashpayCreatePayoutRequest {
   amount: number;
@@ -75,22 +43,6 @@ export interface FlashpayCreatePayoutRequest {
   destinationBankId?: string;
   destinationAccount?: string;
   destinationAccountName?: string;
-}
-
-/** POST {base}/payout and GET {base}/payout/{id} answer (assumed, shaped like the payment object). */
-export interface FlashpayPayoutWire {
-  id: string;
-  amount: number;
-  currency: string;
-  reference: string | null;
-  status: string;
-  description?: string | null;
-  beneficiaryId?: string | null;
-  destinationBankId?: string | null;
-  destinationAccount?: string | null;
-  destinationAccountName?: string | null;
-  createdAt?: string;
-  updatedAt?: string | null;
 }
 
 /** Payment status values we know (the document shows only OPEN). Compared upper-cased. */

@@ -1,11 +1,13 @@
 import { ProviderTelemetry } from '../http/provider-telemetry';
-import type { AppConfig } from '@app/common';
+import { providerSettings, type AppConfig } from '@app/common';
 import {
   Beneficiary,
   Capability,
   CreateProviderPaymentInput,
   CreateProviderPayoutInput,
+  InboundWebhookHandler,
   PaymentProvider,
+  ProviderCallRecord,
   ProviderPayment,
   ProviderPayout,
   requireCurrency,
@@ -14,6 +16,8 @@ import type { ProviderHealthReport } from '@app/payments';
 import type { HttpTransport, ProviderOptions } from '../http/provider-http';
 import { consoleProviderLogger, ProviderLogger } from '../http/provider-logger';
 import { FlashpayClient } from './flashpay.client';
+import { FlashpaySettings } from './flashpay.config';
+import { flashpayWebhook } from './flashpay.webhook';
 import {
   flashpayCheckoutUrl,
   FlashpayMappingContext,
@@ -45,6 +49,8 @@ export class FlashpayProvider implements PaymentProvider {
   readonly currencies: readonly string[];
   readonly configured: boolean;
   readonly telemetry: ProviderTelemetry;
+  readonly reachabilityUrl: string;
+  readonly inbound: InboundWebhookHandler = flashpayWebhook;
   private readonly client: FlashpayClient;
   private readonly statusWebhook: string;
   private readonly mapping: FlashpayMappingContext;
@@ -54,10 +60,11 @@ export class FlashpayProvider implements PaymentProvider {
   constructor(config: AppConfig, http?: HttpTransport, options: ProviderOptions = {}) {
     this.telemetry = options.telemetry ?? new ProviderTelemetry('flashpay', config.providerCircuit);
     this.logger = options.logger ?? consoleProviderLogger('FlashpayProvider');
-    const { baseUrl, basePath, apiToken, currencies, checkoutUrlTemplate } = config.flashpay;
+    const { baseUrl, basePath, apiToken, currencies, checkoutUrlTemplate } = providerSettings<FlashpaySettings>(config, FlashpayProvider.identifier);
     this.currencies = [...currencies];
     this.configured = Boolean(baseUrl && apiToken);
-    this.statusWebhook = `${config.publicBaseUrl}/webhooks/flashpay`;
+    this.reachabilityUrl = baseUrl;
+    this.statusWebhook = `${config.publicBaseUrl}/webhooks/${FlashpayProvider.identifier}`;
     this.mapping = { checkoutUrlFor: (id) => flashpayCheckoutUrl(checkoutUrlTemplate, baseUrl, id), logger: this.logger };
     this.client = new FlashpayClient(
       { baseUrl, basePath, apiToken, timeoutMs: config.providerTimeoutMs, retryDelaysMs: options.retryDelaysMs, telemetry: this.telemetry },
@@ -83,6 +90,11 @@ export class FlashpayProvider implements PaymentProvider {
     return fromFlashpayPayments(await this.client.listPayments(), this.mapping);
   }
 
+  /** Flashpay's `reference` holds the gateway's id. */
+  async findPaymentByReference(reference: string): Promise<ProviderPayment | null> {
+    return (await this.listPayments()).find((payment) => payment.reference === reference) ?? null;
+  }
+
   async listBeneficiaries(): Promise<Beneficiary[]> {
     return fromFlashpayBeneficiaries(await this.client.listBeneficiaries());
   }
@@ -99,6 +111,10 @@ export class FlashpayProvider implements PaymentProvider {
   // After the HTTP server has closed (Nest runs shutdown hooks after it), so in-flight calls keep their sockets.
   onApplicationShutdown(): void {
     this.client.close();
+  }
+
+  onCall(listener: (call: ProviderCallRecord) => void): void {
+    this.telemetry.onCall(listener);
   }
 
   health(): ProviderHealthReport {

@@ -17,40 +17,6 @@ import { WireReader } from '../http/wire';
  * status is derived from its transactions. See README.md for every assumption.
  */
 
-export interface FlexiqashPayeeWire {
-  guid?: string;
-  name?: string;
-  reference?: string | null;
-}
-
-export interface FlexiqashPayerWire {
-  name?: string | null;
-  email?: string | null;
-  reference?: string | null;
-}
-
-/** GET api/payments, GET api/payments/{guid}/view, POST api/payments/new. */
-export interface FlexiqashPaymentWire {
-  guid: string;
-  name: string | null;
-  amount: number;
-  link: string | null;
-  payee: FlexiqashPayeeWire | null;
-  payer: FlexiqashPayerWire | null;
-}
-
-/** GET api/payments/{guid}/transactions (one element). */
-export interface FlexiqashTransactionWire {
-  guid: string;
-  payer?: { payer_email?: string | null; payer_name?: string | null; payer_reference?: string | null } | null;
-  payee?: { payee_reference?: string | null } | null;
-  amount_defined: number | null;
-  is_paid: boolean;
-  paid_at: string | null;
-  status: { code: string; message?: string | null } | null;
-  created_at: string | null;
-}
-
 /** POST api/payments/new body (the document shows only `name`; the rest is our assumption, see README). */
 export interface FlexiqashCreatePaymentRequest {
   name: string;

@@ -1,9 +1,11 @@
 import { ProviderTelemetry } from '../http/provider-telemetry';
-import type { AppConfig } from '@app/common';
+import { providerSettings, type AppConfig } from '@app/common';
 import {
   Capability,
   CreateProviderPaymentInput,
+  InboundWebhookHandler,
   PaymentProvider,
+  ProviderCallRecord,
   ProviderPayment,
   requireCurrency,
   Transaction,
@@ -13,6 +15,8 @@ import type { ProviderHealthReport } from '@app/payments';
 import type { HttpTransport, ProviderOptions } from '../http/provider-http';
 import { consoleProviderLogger, ProviderLogger } from '../http/provider-logger';
 import { FlexiqashClient } from './flexiqash.client';
+import { FlexiqashSettings } from './flexiqash.config';
+import { flexiqashWebhook } from './flexiqash.webhook';
 import {
   fromFlexiqashPayment,
   fromFlexiqashPayments,
@@ -42,6 +46,8 @@ export class FlexiqashProvider implements PaymentProvider {
   readonly currencies: readonly string[];
   readonly configured: boolean;
   readonly telemetry: ProviderTelemetry;
+  readonly reachabilityUrl: string;
+  readonly inbound: InboundWebhookHandler;
   private readonly client: FlexiqashClient;
   /** FLEXIQASH_CURRENCY: FlexiQash amounts carry no currency, they are the account's. */
   private readonly currency: string;
@@ -51,13 +57,16 @@ export class FlexiqashProvider implements PaymentProvider {
   constructor(config: AppConfig, http?: HttpTransport, options: ProviderOptions = {}) {
     this.telemetry = options.telemetry ?? new ProviderTelemetry('flexiqash', config.providerCircuit);
     this.logger = options.logger ?? consoleProviderLogger('FlexiqashProvider');
-    this.currency = config.flexiqash.currency;
-    this.currencies = [config.flexiqash.currency];
-    this.configured = Boolean(config.flexiqash.baseUrl && config.flexiqash.apiToken);
+    const settings = providerSettings<FlexiqashSettings>(config, FlexiqashProvider.identifier);
+    this.currency = settings.currency;
+    this.currencies = [settings.currency];
+    this.configured = Boolean(settings.baseUrl && settings.apiToken);
+    this.reachabilityUrl = settings.baseUrl;
+    this.inbound = flexiqashWebhook(settings.webhookSecret, settings.currency);
     this.client = new FlexiqashClient(
       {
-        baseUrl: config.flexiqash.baseUrl,
-        apiToken: config.flexiqash.apiToken,
+        baseUrl: settings.baseUrl,
+        apiToken: settings.apiToken,
         timeoutMs: config.providerTimeoutMs,
         retryDelaysMs: options.retryDelaysMs,
         telemetry: this.telemetry,
@@ -95,6 +104,11 @@ export class FlexiqashProvider implements PaymentProvider {
     return fromFlexiqashPayments(await this.client.listPayments(), this.currency);
   }
 
+  /** `payee.reference` holds the gateway's id; the list carries it, so one request finds the payment. */
+  async findPaymentByReference(reference: string): Promise<ProviderPayment | null> {
+    return (await this.listPayments()).find((payment) => payment.reference === reference) ?? null;
+  }
+
   /** Sends name/amount only (FlexiQash has no metadata); nothing to send means no request. */
   async updatePayment(providerPaymentId: string, input: UpdateProviderPaymentInput): Promise<void> {
     requireCurrency(this, input.currency);
@@ -123,6 +137,10 @@ export class FlexiqashProvider implements PaymentProvider {
   // After the HTTP server has closed (Nest runs shutdown hooks after it), so in-flight calls keep their sockets.
   onApplicationShutdown(): void {
     this.client.close();
+  }
+
+  onCall(listener: (call: ProviderCallRecord) => void): void {
+    this.telemetry.onCall(listener);
   }
 
   health(): ProviderHealthReport {

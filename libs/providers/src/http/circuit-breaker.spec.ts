@@ -59,7 +59,7 @@ describe('CircuitBreaker', () => {
 
 describe('ProviderTelemetry', () => {
   it('counts only provider-health failures in the error rate and the breaker', () => {
-    const t = new ProviderTelemetry('flexiqash', { failureThreshold: 2, openMs: 60_000 });
+    const t = new ProviderTelemetry('alpha', { failureThreshold: 2, openMs: 60_000 });
     t.record('getPayment', 'not_found', 10);
     t.record('getPayment', 'rejected', 10);
     expect(t.health().circuit).toBe('closed');

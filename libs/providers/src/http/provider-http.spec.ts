@@ -13,7 +13,7 @@ describe('ProviderHttp', () => {
   const clients: ProviderHttp[] = [];
 
   function client(timeoutMs = 1000): ProviderHttp {
-    const c = new ProviderHttp({ provider: 'flashpay', baseUrl: url, apiToken: TOKEN, timeoutMs, retryDelaysMs: [1, 1] });
+    const c = new ProviderHttp({ provider: 'beta', baseUrl: url, apiToken: TOKEN, timeoutMs, retryDelaysMs: [1, 1] });
     clients.push(c);
     return c;
   }
@@ -78,11 +78,11 @@ describe('ProviderHttp', () => {
   it('quotes a short plain-text error body but not an HTML page, and redacts the token', async () => {
     handler = (_req, res) => res.writeHead(400, { 'Content-Type': 'text/plain' }).end(`bad request for Bearer ${TOKEN}`);
     const plain = await failure(client().request({ method: 'POST', path: '/x', body: {} }));
-    expect(plain.message).toBe('flashpay POST /x answered 400: bad request for Bearer [redacted]');
+    expect(plain.message).toBe('beta POST /x answered 400: bad request for Bearer [redacted]');
     handler = (_req, res) => res.writeHead(429, { 'Content-Type': 'text/html' }).end('<html>slow down</html>');
     const html = await failure(client().request({ method: 'GET', path: '/x' }));
     expect(html).toMatchObject({ kind: 'rejected', providerStatus: 429, retryable: false });
-    expect(html.message).toBe('flashpay GET /x answered 429');
+    expect(html.message).toBe('beta GET /x answered 429');
     expect(hits).toBe(2);
   });
 
@@ -105,7 +105,7 @@ describe('ProviderHttp', () => {
   });
 
   it('maps an unknown host to unreachable', async () => {
-    const c = new ProviderHttp({ provider: 'flexiqash', baseUrl: 'http://does-not-exist.invalid', apiToken: TOKEN, timeoutMs: 2000, retryDelaysMs: [] });
+    const c = new ProviderHttp({ provider: 'alpha', baseUrl: 'http://does-not-exist.invalid', apiToken: TOKEN, timeoutMs: 2000, retryDelaysMs: [] });
     clients.push(c);
     const error = await failure(c.request({ method: 'POST', path: '/x', body: {} }));
     expect(['unreachable', 'timeout']).toContain(error.kind);

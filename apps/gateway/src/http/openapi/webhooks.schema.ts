@@ -74,5 +74,5 @@ export class RedeliverResultSchema {
 @ApiSchema({ name: 'InboundWebhookResult' })
 export class InboundResultSchema {
   @ApiProperty({ enum: [true] }) received: boolean;
-  @ApiProperty({ enum: ['applied', 'duplicate', 'unknown_payment'] }) outcome: string;
+  @ApiProperty({ enum: ['applied', 'duplicate', 'unknown_payment', 'ignored'] }) outcome: string;
 }
