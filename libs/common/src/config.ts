@@ -31,6 +31,10 @@ export interface AppConfig {
   flexiqash: { baseUrl: string; apiToken: string; webhookSecret: string; currency: string };
   flashpay: { baseUrl: string; basePath: string; apiToken: string; currencies: string[]; checkoutUrlTemplate: string };
   providerTimeoutMs: number;
+  /** Inbound HTTP: the whole request (headers and body), the headers alone, and an idle keep-alive socket. */
+  http: { requestTimeoutMs: number; headersTimeoutMs: number; keepAliveTimeoutMs: number };
+  /** How long an instance may trust a cached API key without asking Postgres (bounds a missed revocation). */
+  apiKeyCacheTtlMs: number;
   /** Requests per second allowed per API key, across all instances; 0 turns the limit off. */
   rateLimitPerSecond: number;
   /** Consecutive provider failures that open its circuit, and how long it stays open before a trial call. */
@@ -199,6 +203,10 @@ export function loadConfig(env: Env = process.env): AppConfig {
     if (!accepts[name].includes(code)) throw new ConfigError('PAYMENTS_CURRENCY_ROUTES', `routes ${code} to ${name}, which does not accept ${code}`);
   }
 
+  const requestTimeoutMs = int(env, 'HTTP_REQUEST_TIMEOUT_MS', 30_000, 100, 600_000);
+  const headersTimeoutMs = int(env, 'HTTP_HEADERS_TIMEOUT_MS', 10_000, 100, 600_000);
+  if (headersTimeoutMs > requestTimeoutMs) throw new ConfigError('HTTP_HEADERS_TIMEOUT_MS', 'must not be more than HTTP_REQUEST_TIMEOUT_MS');
+
   return {
     nodeEnv,
     port: int(env, 'PORT', 3000, 0, 65535),
@@ -229,6 +237,8 @@ export function loadConfig(env: Env = process.env): AppConfig {
       checkoutUrlTemplate: str(env, 'FLASHPAY_CHECKOUT_URL_TEMPLATE', '{baseUrl}/checkout/{id}'),
     },
     providerTimeoutMs: int(env, 'PROVIDER_TIMEOUT_MS', 10_000, 1, 300_000),
+    http: { requestTimeoutMs, headersTimeoutMs, keepAliveTimeoutMs: int(env, 'HTTP_KEEP_ALIVE_TIMEOUT_MS', 72_000, 100, 600_000) },
+    apiKeyCacheTtlMs: int(env, 'API_KEY_CACHE_TTL_MS', 5_000, 0, 60_000),
     rateLimitPerSecond: int(env, 'RATE_LIMIT_PER_SECOND', 1000, 0, 1_000_000),
     providerCircuit: {
       failureThreshold: int(env, 'PROVIDER_CIRCUIT_THRESHOLD', 5, 1, 1000),
