@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { CallHandler, ExecutionContext, HttpStatus, Injectable, Logger, NestInterceptor, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
+import { CallHandler, ExecutionContext, HttpStatus, Injectable, Logger, NestInterceptor, OnModuleDestroy, OnModuleInit, SetMetadata } from '@nestjs/common';
 import { HTTP_CODE_METADATA } from '@nestjs/common/constants.js';
 import { Reflector } from '@nestjs/core';
 import type { FastifyReply, FastifyRequest } from 'fastify';
@@ -10,6 +10,24 @@ import { IdempotencyRepository } from '@app/persistence';
 import { renderError } from './error-envelope';
 
 const KEY = /^[\x21-\x7e]{1,255}$/;
+const SHOWN_ONCE = 'idempotency:shown-once';
+/** Says which fields of a replayed answer were left out because they hold a secret shown only once. */
+export const SECRET_OMITTED_HEADER = 'Idempotent-Secret-Omitted';
+
+/**
+ * Marks fields of a route's answer as secrets shown once (`@ShownOnce('key')`): the stored answer an Idempotency-Key
+ * replays never holds them. A replay answers them as null and names them in Idempotent-Secret-Omitted; the secret
+ * itself exists only in the first answer (for a key, not even its hash is enough to show it again).
+ */
+export const ShownOnce = (...fields: string[]) => SetMetadata(SHOWN_ONCE, fields);
+
+/** The answer as stored for replay: each shown-once field present but null. */
+export function withoutSecrets(body: unknown, fields: readonly string[]): unknown {
+  if (fields.length === 0 || !body || typeof body !== 'object' || Array.isArray(body)) return body;
+  const stored: Record<string, unknown> = { ...(body as Record<string, unknown>) };
+  for (const field of fields) if (field in stored) stored[field] = null;
+  return stored;
+}
 const PRUNE_EVERY_MS = 10 * 60_000;
 
 /** Errors that say the request had no effect: the key is given back so a retry with it runs again. */
@@ -31,7 +49,7 @@ function canonical(value: unknown): string {
  * Idempotency-Key on POST, with Stripe's semantics: the first response (status and body) is stored and replayed
  * with `Idempotent-Replayed: true`; the same key with another body is 422 `idempotency_key_reused`; while the first
  * request runs, 409 `idempotency_in_progress`. Keys are scoped to the API key and kept 24 hours. The claim is an
- * INSERT on a primary key, so it holds across gateway instances.
+ * INSERT on a primary key, so it holds across gateway instances. Fields marked @ShownOnce are never stored.
  */
 @Injectable()
 export class IdempotencyInterceptor implements NestInterceptor, OnModuleInit, OnModuleDestroy {
@@ -68,6 +86,7 @@ export class IdempotencyInterceptor implements NestInterceptor, OnModuleInit, On
       .update(`${request.method} ${request.routeOptions?.url ?? request.url}\n${canonical(request.body)}`)
       .digest('hex');
     const successStatus = this.reflector.get<number>(HTTP_CODE_METADATA, context.getHandler()) ?? HttpStatus.CREATED;
+    const shownOnce = this.reflector.get<string[]>(SHOWN_ONCE, context.getHandler()) ?? [];
 
     return from(
       (async () => {
@@ -80,11 +99,12 @@ export class IdempotencyInterceptor implements NestInterceptor, OnModuleInit, On
             throw new ApiError(409, 'conflict', 'idempotency_in_progress', 'A request with this Idempotency-Key is still being processed');
           }
           void reply.status(existing.responseStatus ?? 200).header('Idempotent-Replayed', 'true');
-          return existing.responseBody;
+          if (shownOnce.length > 0 && (existing.responseStatus ?? 200) < 400) void reply.header(SECRET_OMITTED_HEADER, shownOnce.join(', '));
+          return withoutSecrets(existing.responseBody, shownOnce);
         }
         try {
           const result = await new Promise<unknown>((resolve, reject) => next.handle().subscribe({ next: resolve, error: reject }));
-          await this.keys.complete(owner, key, successStatus, result);
+          await this.keys.complete(owner, key, successStatus, withoutSecrets(result, shownOnce));
           return result;
         } catch (error) {
           const rendered = renderError(error, String(request.id));

@@ -1,6 +1,7 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query } from '@nestjs/common';
 import { ApiAcceptedResponse, ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { CurrentPrincipal, Principal, RequireScopes } from '@app/auth';
+import { ShownOnce } from '../http/idempotency.interceptor';
 import { ApiBodyErrors, ApiErrors, ApiIdempotent, ApiKeyAuth } from '../http/openapi/api-errors.decorator';
 import {
   CreatedWebhookEndpointSchema,
@@ -26,6 +27,7 @@ export class WebhookEndpointsController {
   @ApiOperation({ summary: 'Subscribe a URL to events; the answer shows its signing secret once (scope webhooks:manage)' })
   @ApiCreatedResponse({ type: CreatedWebhookEndpointSchema })
   @ApiIdempotent()
+  @ShownOnce('secret')
   @ApiBodyErrors()
   create(@CurrentPrincipal() principal: Principal, @Body() body: CreateWebhookEndpointDto) {
     return this.endpoints.create(principal, body);
