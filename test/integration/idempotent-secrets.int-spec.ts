@@ -54,6 +54,14 @@ describe('secrets in stored idempotent answers', () => {
     expect(replay.body).toEqual({ ...first.body, secret: null });
   });
 
+  it('the OpenAPI document says so on both routes', async () => {
+    const doc = (await gw.request('GET', '/docs-json', { key: null })).body;
+    expect(doc.paths['/v1/api-keys'].post.responses['201'].headers['Idempotent-Secret-Omitted']).toBeDefined();
+    expect(doc.paths['/v1/webhook-endpoints'].post.responses['201'].headers['Idempotent-Secret-Omitted']).toBeDefined();
+    expect(doc.components.schemas.CreatedApiKey.properties.key.nullable).toBe(true);
+    expect(doc.components.schemas.CreatedWebhookEndpoint.properties.secret.nullable).toBe(true);
+  });
+
   it('other replays are untouched and carry no omission header', async () => {
     const key = await gw.newKey();
     const idem = `payment-${Math.random()}`;

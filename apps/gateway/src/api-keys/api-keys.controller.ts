@@ -23,7 +23,15 @@ export class ApiKeysController {
 
   @Post()
   @ApiOperation({ summary: 'Create a service key; the key is shown once (admin)' })
-  @ApiCreatedResponse({ type: CreatedApiKeySchema })
+  @ApiCreatedResponse({
+    type: CreatedApiKeySchema,
+    headers: {
+      'Idempotent-Secret-Omitted': {
+        description: 'On an Idempotency-Key replay only: `key` is null, as the stored answer never holds it',
+        schema: { type: 'string', example: 'key' },
+      },
+    },
+  })
   @ApiIdempotent()
   @ShownOnce('key')
   @ApiBodyErrors()

@@ -25,7 +25,15 @@ export class WebhookEndpointsController {
 
   @Post()
   @ApiOperation({ summary: 'Subscribe a URL to events; the answer shows its signing secret once (scope webhooks:manage)' })
-  @ApiCreatedResponse({ type: CreatedWebhookEndpointSchema })
+  @ApiCreatedResponse({
+    type: CreatedWebhookEndpointSchema,
+    headers: {
+      'Idempotent-Secret-Omitted': {
+        description: 'On an Idempotency-Key replay only: `secret` is null, as the stored answer never holds it',
+        schema: { type: 'string', example: 'secret' },
+      },
+    },
+  })
   @ApiIdempotent()
   @ShownOnce('secret')
   @ApiBodyErrors()
