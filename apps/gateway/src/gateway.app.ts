@@ -42,8 +42,8 @@ export async function createGatewayApp(config: AppConfig, options: GatewayAppOpt
     bodyLimit: BODY_LIMIT_BYTES,
     // A client has requestTimeoutMs for the whole request (headers and body) and headersTimeoutMs for the headers;
     // then Node answers 408 and closes the socket, so a client trickling bytes cannot hold a socket for good.
-    // Node enforces both on a sweep every connectionsCheckingInterval (30 s by default, which let slow headers wait
-    // about 69 s): a second at most here, or a tenth of the headers' allowance when that is shorter.
+    // Node enforces both on a sweep every connectionsCheckingInterval (30 s by default: slow headers were cut after
+    // 60-90 s): a second at most here, or a tenth of the headers' allowance when that is shorter.
     requestTimeout: requestTimeoutMs,
     keepAliveTimeout: keepAliveTimeoutMs,
     http: {
