@@ -8,6 +8,7 @@ import { ApiError, AppConfig, configuredSecrets, createLogger, PinoNestLogger, s
 import { DeliveryRelay } from '@app/outbox';
 import { GatewayModule } from './gateway.module';
 import { AllExceptionsFilter } from './http/all-exceptions.filter';
+import { checkJsonLimits } from './http/json-limits';
 import { BodyShapePipe, createValidationPipe, unstorableText } from './http/validation';
 import { MetricsService } from './ops/metrics.service';
 import { setupOpenApi } from './ops/openapi';
@@ -36,8 +37,20 @@ export interface GatewayAppOptions {
 export async function createGatewayApp(config: AppConfig, options: GatewayAppOptions = {}): Promise<NestFastifyApplication> {
   const { logLevels, factory = (module, adapter, appOptions) => NestFactory.create<NestFastifyApplication>(module, adapter, appOptions) } = options;
   const logger = createLogger('gateway', configuredSecrets(config), options.logLevel, config.redact.headers);
+  const { requestTimeoutMs, headersTimeoutMs, keepAliveTimeoutMs } = config.http;
   const adapter = new FastifyAdapter({
     bodyLimit: BODY_LIMIT_BYTES,
+    // A client has requestTimeoutMs for the whole request (headers and body) and headersTimeoutMs for the headers;
+    // then Node answers 408 and closes the socket, so a client trickling bytes cannot hold a socket for good.
+    // Node enforces both on a sweep every connectionsCheckingInterval (30 s by default: slow headers were cut after
+    // 60-90 s): a second at most here, or a tenth of the headers' allowance when that is shorter.
+    requestTimeout: requestTimeoutMs,
+    keepAliveTimeout: keepAliveTimeoutMs,
+    http: {
+      requestTimeout: requestTimeoutMs,
+      headersTimeout: headersTimeoutMs,
+      connectionsCheckingInterval: Math.max(10, Math.min(1000, Math.floor(headersTimeoutMs / 10))),
+    },
     // Fastify's request logger is a child of this one bound to `requestId` (fastify's request.id, which honours
     // X-Request-Id). Its own per-request lines are off: the onResponse hook below writes one line per request.
     loggerInstance: logger,
@@ -88,19 +101,34 @@ export async function createGatewayApp(config: AppConfig, options: GatewayAppOpt
   const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
   const parseJson = fastify.getDefaultJsonParser('error', 'error');
   app.useBodyParser('application/json', { bodyLimit: BODY_LIMIT_BYTES }, (request, body, done) => {
+    let text: string;
     try {
-      strictUtf8.decode(body);
+      text = strictUtf8.decode(body);
     } catch {
       done(new ApiError(400, 'invalid_request', 'invalid_utf8', 'The body is not valid UTF-8'), undefined);
       return;
     }
+    // Before JSON.parse: everything after it (idempotency fingerprint, validation) walks the value recursively.
+    const problem = checkJsonLimits(text);
+    if (problem) {
+      done(new ApiError(400, 'invalid_request', problem.code, problem.message), undefined);
+      return;
+    }
     // Text Postgres cannot store (a lone surrogate such as "\ud800", NUL) is refused here, before the guards and
     // interceptors run: nothing is claimed, written or sent to a provider for such a request.
-    parseJson(request as Parameters<typeof parseJson>[0], body.toString('utf8'), (error: Error | null, value?: unknown) => {
-      const problem = error ? null : unstorableText(value);
-      if (problem) done(ApiError.invalid(problem.message, [problem], 'unstorable_text'), undefined);
+    parseJson(request as Parameters<typeof parseJson>[0], text, (error: Error | null, value?: unknown) => {
+      const unstorable = error ? null : unstorableText(value);
+      if (unstorable) done(ApiError.invalid(unstorable.message, [unstorable], 'unstorable_text'), undefined);
       else done(error, value);
     });
+  });
+  // Every route that takes a body takes JSON: any other type (a form, text/plain) is 415 rather than parsed into
+  // something validation then refuses in baffling terms. Fastify's own text/plain parser goes; this catch-all
+  // also keeps Nest from adding its form parser. An empty body is no body, whatever its declared type.
+  fastify.removeContentTypeParser('text/plain');
+  app.useBodyParser('*', { bodyLimit: BODY_LIMIT_BYTES }, (_request, body, done) => {
+    if ((body as Buffer).length === 0) done(null, undefined);
+    else done(new ApiError(415, 'invalid_request', 'unsupported_media_type', 'The body must be JSON (Content-Type: application/json)'), undefined);
   });
   app.useGlobalFilters(new AllExceptionsFilter());
   app.useGlobalPipes(new BodyShapePipe(), createValidationPipe());

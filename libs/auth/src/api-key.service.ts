@@ -10,28 +10,44 @@ export function hashKey(key: string): string {
 }
 
 const CACHE_LIMIT = 10_000;
-const CACHE_TTL_MS = 60_000;
 
 /**
  * Service keys are looked up in Postgres once and then cached, which takes a query off every request. A revoked
  * key must stop working at once on every instance: the revoking transaction NOTIFYs, every instance LISTENs and
  * drops the key, and while an instance is not listening (start-up, Postgres restarting) it caches nothing.
+ *
+ * The bound when that fails: a cache entry is trusted for API_KEY_CACHE_TTL_MS (5 s) at most, so an instance that
+ * missed a notification (still delivering it, or a connection that died silently) refuses the revoked key that long
+ * after the revoke at the latest. A lost LISTEN connection clears the cache at once. And a lookup that was already
+ * running when a revocation (or a gap) was heard does not cache what it read: it may have read the key before the
+ * revoke committed.
  */
 @Injectable()
 export class ApiKeyService implements OnModuleInit, OnApplicationShutdown {
   private readonly adminHash: Buffer;
   private readonly cache = new Map<string, { principal: Principal; at: number }>();
-  private readonly revocations: RevocationListener;
+  /** Listening for revocations; public for health checks and tests (`listening`, `heard`). */
+  readonly revocations: RevocationListener;
+  private readonly cacheTtlMs: number;
+  /** Bumped on every revocation heard and every gap: a lookup that saw it change while it ran caches nothing. */
+  private generation = 0;
 
   constructor(
     @Inject(APP_CONFIG) config: AppConfig,
     private readonly keys: ApiKeyRepository,
   ) {
     this.adminHash = Buffer.from(hashKey(config.adminApiKey), 'hex');
+    this.cacheTtlMs = config.apiKeyCacheTtlMs;
     this.revocations = new RevocationListener(
       config.databaseUrl,
-      (keyHash) => this.cache.delete(keyHash),
-      () => this.cache.clear(),
+      (keyHash) => {
+        this.generation++;
+        this.cache.delete(keyHash);
+      },
+      () => {
+        this.generation++;
+        this.cache.clear();
+      },
     );
   }
 
@@ -50,12 +66,13 @@ export class ApiKeyService implements OnModuleInit, OnApplicationShutdown {
       return { keyId: ADMIN_KEY_ID, name: 'admin', scopes: new Set(SCOPES), isAdmin: true };
     }
     const cached = this.cache.get(hash);
-    if (cached && this.revocations.listening && Date.now() - cached.at < CACHE_TTL_MS) return cached.principal;
+    if (cached && this.revocations.listening && Date.now() - cached.at < this.cacheTtlMs) return cached.principal;
+    const generation = this.generation;
     const row = await this.keys.findActiveByHash(hash);
     if (!row) return null;
     const scopes = new Set(row.scopes as Scope[]);
     const principal: Principal = { keyId: row.id, name: row.name, scopes, isAdmin: scopes.has('admin') };
-    if (this.revocations.listening) {
+    if (this.revocations.listening && this.cacheTtlMs > 0 && generation === this.generation) {
       if (this.cache.size >= CACHE_LIMIT) this.cache.delete(this.cache.keys().next().value!);
       this.cache.set(hash, { principal, at: Date.now() });
     }
@@ -90,14 +107,17 @@ export class ApiKeyService implements OnModuleInit, OnApplicationShutdown {
   }
 
   /**
-   * Revokes the key and returns once this instance's own listener has heard the revocation (at most a second):
-   * Postgres sends the notification to every listening instance at commit, so by then the others have it too.
+   * Revokes the key and returns once every instance listening now has dropped it (each acknowledges the
+   * notification), or after a second: an instance that has not answered by then has lost its connection (and its
+   * cache with it) or is bounded by the cache's TTL.
    */
   async revoke(id: string): Promise<boolean> {
+    const listeners = await this.revocations.listeners();
     const hash = await this.keys.revoke(id);
     if (!hash) return false;
+    this.generation++;
     this.cache.delete(hash);
-    await this.revocations.heard(hash, 1000);
+    await this.revocations.acknowledged(hash, Math.max(1, listeners), 1000);
     return true;
   }
 }

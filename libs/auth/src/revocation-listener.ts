@@ -2,9 +2,20 @@ import { Logger } from '@nestjs/common';
 import { Client } from 'pg';
 import { API_KEY_REVOKED_CHANNEL as REVOCATION_CHANNEL } from '@app/persistence';
 
+/** Each listener, once it has dropped a revoked key, says so here (payload: the key's hash). */
+const ACK_CHANNEL = `${REVOCATION_CHANNEL}_ack`;
+/** How the listeners' connections are named, so a revoker can count them in pg_stat_activity. */
+export const REVOCATION_LISTENER_APP_NAME = 'paygw-revocation-listener';
+const REMEMBERED = 1000;
+
 /**
  * Listens on Postgres for revoked API keys (NOTIFY sent by the revoking transaction) and reports whether it is
  * listening right now. While it is not (connecting, Postgres restarting), nobody may trust a cached key.
+ *
+ * Postgres hands a notification to every listener at commit, but each instance reads it from its own socket in its
+ * own time: a revoker that answered as soon as it heard its own copy let another instance accept the key for a few
+ * milliseconds more (1 of 97 trials). So every listener acknowledges each revocation once it has dropped the key,
+ * and the revoker waits for as many acknowledgements as there are listeners.
  */
 export class RevocationListener {
   private readonly logger = new Logger(RevocationListener.name);
@@ -12,8 +23,8 @@ export class RevocationListener {
   private stopped = false;
   private retryTimer?: NodeJS.Timeout;
   listening = false;
-  /** Hashes heard lately, so a revoker that asks just after the notification arrived is answered at once. */
-  private readonly recent = new Set<string>();
+  /** Acknowledgements counted per hash lately, so a revoker that asks after they arrived is answered at once. */
+  private readonly acks = new Map<string, number>();
   private readonly waiters = new Map<string, Array<() => void>>();
 
   constructor(
@@ -22,28 +33,57 @@ export class RevocationListener {
     private readonly onGap: () => void,
   ) {}
 
-  /** Resolves when the revocation of `hash` has been heard, or after `timeoutMs`, or at once when not listening. */
-  heard(hash: string, timeoutMs: number): Promise<void> {
-    if (!this.listening || this.recent.has(hash)) return Promise.resolve();
+  /** How many listeners (of every instance, this one included) are connected to this database now. */
+  async listeners(): Promise<number> {
+    if (!this.client || !this.listening) return 0;
+    try {
+      const { rows } = await this.client.query<{ count: string }>(
+        `SELECT count(*) FROM pg_stat_activity WHERE application_name = $1 AND datname = current_database()`,
+        [REVOCATION_LISTENER_APP_NAME],
+      );
+      return Number(rows[0].count);
+    } catch {
+      return 0;
+    }
+  }
+
+  /**
+   * Resolves once `expected` listeners have acknowledged the revocation of `hash`, or after `timeoutMs` (a listener
+   * that died meanwhile never will; its instance has cleared its cache, or its cache's TTL bounds the rest).
+   */
+  acknowledged(hash: string, expected: number, timeoutMs: number): Promise<void> {
+    if (!this.listening || (this.acks.get(hash) ?? 0) >= expected) return Promise.resolve();
     return new Promise((resolve) => {
-      const done = () => {
+      const check = () => {
+        if ((this.acks.get(hash) ?? 0) < expected) return;
         clearTimeout(timer);
+        this.waiters.set(hash, (this.waiters.get(hash) ?? []).filter((waiter) => waiter !== check));
         resolve();
       };
       const timer = setTimeout(() => {
-        this.waiters.set(hash, (this.waiters.get(hash) ?? []).filter((waiter) => waiter !== done));
+        this.waiters.set(hash, (this.waiters.get(hash) ?? []).filter((waiter) => waiter !== check));
         resolve();
       }, timeoutMs);
-      this.waiters.set(hash, [...(this.waiters.get(hash) ?? []), done]);
+      this.waiters.set(hash, [...(this.waiters.get(hash) ?? []), check]);
     });
   }
 
-  private hear(hash: string): void {
+  /** Resolves once this listener has heard (and acknowledged) the revocation of `hash`, or after `timeoutMs`. */
+  heard(hash: string, timeoutMs: number): Promise<void> {
+    return this.acknowledged(hash, 1, timeoutMs);
+  }
+
+  private hear(client: Client, hash: string): void {
     this.onRevoked(hash);
-    this.recent.add(hash);
-    if (this.recent.size > 1000) this.recent.delete(this.recent.values().next().value!);
-    for (const done of this.waiters.get(hash) ?? []) done();
-    this.waiters.delete(hash);
+    // Sent after the key is dropped: whoever counts this acknowledgement knows this instance no longer accepts it.
+    client.query(`SELECT pg_notify($1, $2)`, [ACK_CHANNEL, hash]).catch(() => undefined);
+  }
+
+  private acknowledge(hash: string): void {
+    this.acks.set(hash, (this.acks.get(hash) ?? 0) + 1);
+    if (this.acks.size > REMEMBERED) this.acks.delete(this.acks.keys().next().value!);
+    for (const check of [...(this.waiters.get(hash) ?? [])]) check();
+    if (this.waiters.get(hash)?.length === 0) this.waiters.delete(hash);
   }
 
   start(): void {
@@ -59,7 +99,13 @@ export class RevocationListener {
 
   private async connect(attempt: number): Promise<void> {
     if (this.stopped) return;
-    const client = new Client({ connectionString: this.databaseUrl, connectionTimeoutMillis: 5000 });
+    // TCP keep-alive notices a connection that died without a word sooner; the cache's TTL bounds it anyway.
+    const client = new Client({
+      connectionString: this.databaseUrl,
+      connectionTimeoutMillis: 5000,
+      keepAlive: true,
+      application_name: REVOCATION_LISTENER_APP_NAME,
+    });
     const lost = () => {
       if (this.client !== client) return;
       this.client = null;
@@ -70,12 +116,15 @@ export class RevocationListener {
     client.on('error', lost);
     client.on('end', lost);
     client.on('notification', (message) => {
-      if (message.channel === REVOCATION_CHANNEL && message.payload) this.hear(message.payload);
+      if (!message.payload) return;
+      if (message.channel === REVOCATION_CHANNEL) this.hear(client, message.payload);
+      else if (message.channel === ACK_CHANNEL) this.acknowledge(message.payload);
     });
     this.client = client;
     try {
       await client.connect();
       await client.query(`LISTEN ${REVOCATION_CHANNEL}`);
+      await client.query(`LISTEN ${ACK_CHANNEL}`);
       // Anything revoked while we were not listening is unknown to us: start from an empty cache.
       this.onGap();
       this.listening = true;

@@ -53,6 +53,19 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ IDEMPOTENCY_LEASE_MS: '60001' })).toThrow(/IDEMPOTENCY_LEASE_MS/);
   });
 
+  it('bounds inbound HTTP and the API-key cache', () => {
+    expect(loadConfig({})).toMatchObject({ http: { requestTimeoutMs: 30_000, headersTimeoutMs: 10_000, keepAliveTimeoutMs: 72_000 }, apiKeyCacheTtlMs: 5_000 });
+    expect(loadConfig({ HTTP_REQUEST_TIMEOUT_MS: '2000', HTTP_HEADERS_TIMEOUT_MS: '2000', API_KEY_CACHE_TTL_MS: '0' })).toMatchObject({
+      http: { requestTimeoutMs: 2000, headersTimeoutMs: 2000 },
+      apiKeyCacheTtlMs: 0,
+    });
+    expect(expectConfigError({ HTTP_HEADERS_TIMEOUT_MS: '40000' }, 'HTTP_HEADERS_TIMEOUT_MS')).toBe(
+      'Invalid configuration: HTTP_HEADERS_TIMEOUT_MS must not be more than HTTP_REQUEST_TIMEOUT_MS',
+    );
+    expectConfigError({ HTTP_REQUEST_TIMEOUT_MS: '0' }, 'HTTP_REQUEST_TIMEOUT_MS');
+    expectConfigError({ API_KEY_CACHE_TTL_MS: '60001' }, 'API_KEY_CACHE_TTL_MS');
+  });
+
   it('takes HOST as an IPv4 or IPv6 address or a host name', () => {
     expect(loadConfig({ HOST: '127.0.0.1' }).host).toBe('127.0.0.1');
     expect(loadConfig({ HOST: '::' }).host).toBe('::');

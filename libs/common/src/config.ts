@@ -39,6 +39,10 @@ export interface AppConfig {
    * across instances (0 turns the limit off), and the least time between two provider reads they cause for one payment.
    */
   unauthenticatedWebhooks: { perSourcePerSecond: number; readIntervalMs: number };
+  /** Inbound HTTP: the whole request (headers and body), the headers alone, and an idle keep-alive socket. */
+  http: { requestTimeoutMs: number; headersTimeoutMs: number; keepAliveTimeoutMs: number };
+  /** How long an instance may trust a cached API key without asking Postgres (bounds a missed revocation). */
+  apiKeyCacheTtlMs: number;
   /** Requests per second allowed per API key, across all instances; 0 turns the limit off. */
   rateLimitPerSecond: number;
   /** Consecutive provider failures that open its circuit, and how long it stays open before a trial call. */
@@ -240,6 +244,10 @@ export function loadConfig(env: Env = process.env, providers: readonly ProviderC
     }
   }
 
+  const requestTimeoutMs = int(env, 'HTTP_REQUEST_TIMEOUT_MS', 30_000, 100, 600_000);
+  const headersTimeoutMs = int(env, 'HTTP_HEADERS_TIMEOUT_MS', 10_000, 100, 600_000);
+  if (headersTimeoutMs > requestTimeoutMs) throw new ConfigError('HTTP_HEADERS_TIMEOUT_MS', 'must not be more than HTTP_REQUEST_TIMEOUT_MS');
+
   return {
     nodeEnv,
     port: int(env, 'PORT', 3000, 0, 65535),
@@ -268,6 +276,8 @@ export function loadConfig(env: Env = process.env, providers: readonly ProviderC
       perSourcePerSecond: int(env, 'INBOUND_WEBHOOK_LIMIT_PER_SECOND', 20, 0, 1_000_000),
       readIntervalMs: int(env, 'INBOUND_WEBHOOK_READ_INTERVAL_MS', 1000, 0, 60_000),
     },
+    http: { requestTimeoutMs, headersTimeoutMs, keepAliveTimeoutMs: int(env, 'HTTP_KEEP_ALIVE_TIMEOUT_MS', 72_000, 100, 600_000) },
+    apiKeyCacheTtlMs: int(env, 'API_KEY_CACHE_TTL_MS', 5_000, 0, 60_000),
     rateLimitPerSecond: int(env, 'RATE_LIMIT_PER_SECOND', 1000, 0, 1_000_000),
     providerCircuit: {
       failureThreshold: int(env, 'PROVIDER_CIRCUIT_THRESHOLD', 5, 1, 1000),

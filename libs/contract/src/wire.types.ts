@@ -181,6 +181,11 @@ export interface CreatedApiKey {
   id: string;
   name: string;
   scopes: Scope[];
+  /**
+   * The gateway never stores it: a replay of an earlier call with the same Idempotency-Key (a retry after the first
+   * answer was lost) answers null here with the header `Idempotent-Secret-Omitted: key`. Revoke that key and create
+   * another. (Typed as a string so existing callers compile; check it before use after a retried create.)
+   */
   key: string;
   createdAt: string;
 }
@@ -202,6 +207,7 @@ export interface WebhookEndpoint {
 
 /** The answer to creating an endpoint: its signing secret (`whsec_…`) is shown this once. */
 export interface CreatedWebhookEndpoint extends WebhookEndpoint {
+  /** Null on an Idempotency-Key replay, as `CreatedApiKey.key`: delete the endpoint and create it again. */
   secret: string;
 }
 

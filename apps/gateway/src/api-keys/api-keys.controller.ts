@@ -3,6 +3,7 @@ import { ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, 
 import { ArrayMaxSize, ArrayMinSize, IsArray, IsIn, IsString, Length } from 'class-validator';
 import { ApiError } from '@app/common';
 import { ApiKeyService, CurrentPrincipal, Principal, RequireScopes, Scope, SCOPES } from '@app/auth';
+import { ShownOnce } from '../http/idempotency.interceptor';
 import { ApiBodyErrors, ApiErrors, ApiIdempotent, ApiKeyAuth } from '../http/openapi/api-errors.decorator';
 import { ApiKeyListSchema, CreatedApiKeySchema } from '../http/openapi/admin.schema';
 
@@ -22,8 +23,17 @@ export class ApiKeysController {
 
   @Post()
   @ApiOperation({ summary: 'Create a service key; the key is shown once (admin)' })
-  @ApiCreatedResponse({ type: CreatedApiKeySchema })
+  @ApiCreatedResponse({
+    type: CreatedApiKeySchema,
+    headers: {
+      'Idempotent-Secret-Omitted': {
+        description: 'On an Idempotency-Key replay only: `key` is null, as the stored answer never holds it',
+        schema: { type: 'string', example: 'key' },
+      },
+    },
+  })
   @ApiIdempotent()
+  @ShownOnce('key')
   @ApiBodyErrors()
   create(@CurrentPrincipal() principal: Principal, @Body() body: CreateApiKeyDto) {
     return this.keys.create(body.name, body.scopes, principal.keyId);

@@ -1,5 +1,5 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { CallHandler, ExecutionContext, HttpStatus, Inject, Injectable, Logger, NestInterceptor, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
+import { CallHandler, ExecutionContext, HttpStatus, Inject, Injectable, Logger, NestInterceptor, OnModuleDestroy, OnModuleInit, SetMetadata } from '@nestjs/common';
 import { HTTP_CODE_METADATA } from '@nestjs/common/constants.js';
 import { Reflector } from '@nestjs/core';
 import type { FastifyReply, FastifyRequest } from 'fastify';
@@ -11,6 +11,24 @@ import { CreatedResourceRecovery, runUnderIdempotencyKey } from '@app/lifecycle'
 import { renderError } from './error-envelope';
 
 const KEY = /^[\x21-\x7e]{1,255}$/;
+const SHOWN_ONCE = 'idempotency:shown-once';
+/** Says which fields of a replayed answer were left out because they hold a secret shown only once. */
+export const SECRET_OMITTED_HEADER = 'Idempotent-Secret-Omitted';
+
+/**
+ * Marks fields of a route's answer as secrets shown once (`@ShownOnce('key')`): the stored answer an Idempotency-Key
+ * replays never holds them. A replay answers them as null and names them in Idempotent-Secret-Omitted; the secret
+ * itself exists only in the first answer (for a key, not even its hash is enough to show it again).
+ */
+export const ShownOnce = (...fields: string[]) => SetMetadata(SHOWN_ONCE, fields);
+
+/** The answer as stored for replay: each shown-once field present but null. */
+export function withoutSecrets(body: unknown, fields: readonly string[]): unknown {
+  if (fields.length === 0 || !body || typeof body !== 'object' || Array.isArray(body)) return body;
+  const stored: Record<string, unknown> = { ...(body as Record<string, unknown>) };
+  for (const field of fields) if (field in stored) stored[field] = null;
+  return stored;
+}
 const PRUNE_EVERY_MS = 10 * 60_000;
 
 /** Errors that say the request had no effect: the key is given back so a retry with it runs again. */
@@ -37,7 +55,7 @@ export function requestFingerprint(method: string, route: string, body: unknown)
  * Idempotency-Key on POST, with Stripe's semantics: the first response (status and body) is stored and replayed
  * with `Idempotent-Replayed: true`; the same key with another body is 422 `idempotency_key_reused`; while the first
  * request runs, 409 `idempotency_in_progress`. Keys are scoped to the API key and kept 24 hours. The claim is an
- * INSERT on a primary key, so it holds across gateway instances.
+ * INSERT on a primary key, so it holds across gateway instances. Fields marked @ShownOnce are never stored.
  *
  * A running key is leased (IDEMPOTENCY_LEASE_MS) and renewed while its request runs. When the instance running it
  * dies, the retry takes the key over once the lease has passed and answers with what that instance created under
@@ -80,6 +98,7 @@ export class IdempotencyInterceptor implements NestInterceptor, OnModuleInit, On
     const owner = request.principal.keyId;
     const fingerprint = requestFingerprint(request.method, request.routeOptions?.url ?? request.url, request.body);
     const successStatus = this.reflector.get<number>(HTTP_CODE_METADATA, context.getHandler()) ?? HttpStatus.CREATED;
+    const shownOnce = this.reflector.get<string[]>(SHOWN_ONCE, context.getHandler()) ?? [];
 
     const leaseMs = this.config.idempotencyLeaseMs;
     const token = randomUUID();
@@ -112,18 +131,19 @@ export class IdempotencyInterceptor implements NestInterceptor, OnModuleInit, On
           if (existing.resourceId && (existing.responseStatus ?? 0) >= 500) {
             const recovered = await this.recovery.recover(existing.resourceId).catch(() => null);
             if (recovered) {
-              await this.keys.complete(owner, key, null, successStatus, recovered);
+              await this.keys.complete(owner, key, null, successStatus, withoutSecrets(recovered, shownOnce));
               return replay(successStatus, recovered);
             }
           }
-          return replay(existing.responseStatus ?? 200, existing.responseBody);
+          if (shownOnce.length > 0 && (existing.responseStatus ?? 200) < 400) void reply.header(SECRET_OMITTED_HEADER, shownOnce.join(', '));
+          return replay(existing.responseStatus ?? 200, withoutSecrets(existing.responseBody, shownOnce));
         }
         if (claim.kind === 'takeover' && claim.resourceId) {
           this.logger.warn(`Idempotency-Key of ${owner} taken over after its lease expired; answering with ${claim.resourceId}`);
           try {
             const recovered = await this.recovery.recover(claim.resourceId);
             if (recovered) {
-              await this.keys.complete(owner, key, token, successStatus, recovered);
+              await this.keys.complete(owner, key, token, successStatus, withoutSecrets(recovered, shownOnce));
               return replay(successStatus, recovered);
             }
           } catch (error) {
@@ -142,7 +162,7 @@ export class IdempotencyInterceptor implements NestInterceptor, OnModuleInit, On
             () => new Promise<unknown>((resolve, reject) => next.handle().subscribe({ next: resolve, error: reject })),
           );
           clearInterval(heartbeat);
-          await this.keys.complete(owner, key, token, successStatus, result);
+          await this.keys.complete(owner, key, token, successStatus, withoutSecrets(result, shownOnce));
           return result;
         } catch (error) {
           clearInterval(heartbeat);

@@ -1,6 +1,7 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query } from '@nestjs/common';
 import { ApiAcceptedResponse, ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { CurrentPrincipal, Principal, RequireScopes } from '@app/auth';
+import { ShownOnce } from '../http/idempotency.interceptor';
 import { ApiBodyErrors, ApiErrors, ApiIdempotent, ApiKeyAuth } from '../http/openapi/api-errors.decorator';
 import {
   CreatedWebhookEndpointSchema,
@@ -24,8 +25,17 @@ export class WebhookEndpointsController {
 
   @Post()
   @ApiOperation({ summary: 'Subscribe a URL to events; the answer shows its signing secret once (scope webhooks:manage)' })
-  @ApiCreatedResponse({ type: CreatedWebhookEndpointSchema })
+  @ApiCreatedResponse({
+    type: CreatedWebhookEndpointSchema,
+    headers: {
+      'Idempotent-Secret-Omitted': {
+        description: 'On an Idempotency-Key replay only: `secret` is null, as the stored answer never holds it',
+        schema: { type: 'string', example: 'secret' },
+      },
+    },
+  })
   @ApiIdempotent()
+  @ShownOnce('secret')
   @ApiBodyErrors()
   create(@CurrentPrincipal() principal: Principal, @Body() body: CreateWebhookEndpointDto) {
     return this.endpoints.create(principal, body);

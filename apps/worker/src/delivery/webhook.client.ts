@@ -3,8 +3,7 @@ import { request as httpRequest, IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { isIP, LookupFunction } from 'node:net';
 import { Inject, Injectable } from '@nestjs/common';
-import { APP_CONFIG, AppConfig } from '@app/common';
-import { isPrivateAddress } from './address-policy';
+import { APP_CONFIG, AppConfig, isPrivateAddress } from '@app/common';
 import { honoursRetryAfter, parseRetryAfter } from './retry-policy';
 
 /** Enough to see a receiver's answer; the rest is not read (a receiver cannot make us buffer megabytes). */

@@ -16,7 +16,12 @@ export class CreatedApiKeySchema {
   @ApiProperty() id: string;
   @ApiProperty() name: string;
   @ApiProperty({ enum: [...SCOPES], isArray: true }) scopes: string[];
-  @ApiProperty({ description: 'Shown once; only its hash is stored' }) key: string;
+  @ApiProperty({
+    type: String,
+    nullable: true,
+    description: 'Shown once; only its hash is stored. Null when the answer is an Idempotency-Key replay (header Idempotent-Secret-Omitted: key)',
+  })
+  key: string | null;
   @ApiProperty({ format: 'date-time' }) createdAt: string;
 }
 

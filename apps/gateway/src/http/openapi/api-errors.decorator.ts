@@ -6,7 +6,7 @@ import { ErrorEnvelopeSchema } from './error.schema';
 export const BEARER = 'bearer';
 
 const DESCRIPTIONS: Record<number, string> = {
-  400: 'invalid_request: malformed JSON, invalid UTF-8, a bad Idempotency-Key',
+  400: 'invalid_request: malformed JSON, invalid UTF-8, JSON nested deeper than 32 levels (json_too_deep) or a string over 8 KiB (json_string_too_long), a bad Idempotency-Key',
   401: 'authentication: missing, invalid or revoked API key (or bad webhook signature)',
   403: 'permission: the API key lacks the scope this route needs',
   404: 'not_found: no such resource for this API key',

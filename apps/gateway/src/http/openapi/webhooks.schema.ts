@@ -17,8 +17,13 @@ export class WebhookEndpointSchema {
 
 @ApiSchema({ name: 'CreatedWebhookEndpoint' })
 export class CreatedWebhookEndpointSchema extends WebhookEndpointSchema {
-  @ApiProperty({ example: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw', description: 'Shown once: the Standard Webhooks signing secret' })
-  secret: string;
+  @ApiProperty({
+    type: String,
+    nullable: true,
+    example: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw',
+    description: 'Shown once: the Standard Webhooks signing secret. Null when the answer is an Idempotency-Key replay (header Idempotent-Secret-Omitted: secret)',
+  })
+  secret: string | null;
 }
 
 @ApiSchema({ name: 'WebhookEndpointList' })
