@@ -164,9 +164,10 @@ export class PaymentsService {
     if (dto.description === undefined && dto.amount === undefined && dto.metadata === undefined) {
       throw ApiError.invalid('Nothing to update: send description, amount or metadata');
     }
+    // The missing capability wins over the payment's state: a Flashpay payment can never be updated, whatever its status.
+    const provider = dto.description !== undefined || dto.amount !== undefined ? requireCapability(this.providerOf(row), 'payments.update') : null;
     this.assertMutable(row, 'updated');
-    if (dto.description !== undefined || dto.amount !== undefined) {
-      const provider = requireCapability(this.providerOf(row), 'payments.update');
+    if (provider) {
       await provider.updatePayment(this.providerIdOf(row), {
         description: dto.description,
         amount: dto.amount,
@@ -184,9 +185,9 @@ export class PaymentsService {
 
   async cancel(principal: Principal, id: string): Promise<Payment> {
     const row = await this.find(principal, id);
+    const provider = requireCapability(this.providerOf(row), 'payments.cancel');
     if (row.status === 'cancelled') return presentPayment(row);
     this.assertMutable(row, 'cancelled');
-    const provider = requireCapability(this.providerOf(row), 'payments.cancel');
     await provider.cancelPayment(this.providerIdOf(row));
     const cancelled = await this.sync.changePayment(row.id, (payment) => {
       // A webhook may have reported success meanwhile: money that moved is not undone by our cancel.
