@@ -13,6 +13,9 @@ env.PORT ||= '3000';
 // On a developer's machine the gateway stays on loopback unless told otherwise; containers bind every interface.
 env.HOST ||= '127.0.0.1';
 env.PUBLIC_BASE_URL ||= `http://127.0.0.1:${env.PORT}`;
+// The gateway talks to the sandboxes this command starts, on whatever ports they were given.
+env.FLEXIQASH_BASE_URL ||= `http://127.0.0.1:${env.SANDBOX_FLEXIQASH_PORT || 4010}`;
+env.FLASHPAY_BASE_URL ||= `http://127.0.0.1:${env.SANDBOX_FLASHPAY_PORT || 4020}`;
 const ports = {
   gateway: { host: env.HOST, port: env.PORT, variable: 'PORT' },
   'FlexiQash sandbox': { host: env.SANDBOX_HOST || '127.0.0.1', port: env.SANDBOX_FLEXIQASH_PORT || '4010', variable: 'SANDBOX_FLEXIQASH_PORT' },

@@ -68,6 +68,15 @@ describe('npm start', () => {
       expect(output.match(/admin key {4}adm_/g)).toHaveLength(1);
       const ready = await fetch(`http://127.0.0.1:${env.PORT}/health/ready`);
       expect(ready.status).toBe(200);
+      // The gateway talks to the sandboxes this run started, on the ports it was given.
+      const key = /admin key {4}(adm_[A-Za-z0-9_-]+)/.exec(output)![1];
+      const created = await fetch(`http://127.0.0.1:${env.PORT}/v1/payments`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ amount: 100, currency: 'USD', description: 'npm start' }),
+      });
+      expect(created.status).toBe(201);
+      expect((await created.json()).checkoutUrl).toContain(`127.0.0.1:${env.SANDBOX_FLEXIQASH_PORT}/`);
     } finally {
       run.child.kill('SIGINT');
       const timer = setTimeout(() => process.kill(-run.child.pid!, 'SIGKILL'), 20_000);
