@@ -76,7 +76,7 @@ describe('npm start', () => {
         body: JSON.stringify({ amount: 100, currency: 'USD', description: 'npm start' }),
       });
       expect(created.status).toBe(201);
-      expect((await created.json()).checkoutUrl).toContain(`127.0.0.1:${env.SANDBOX_FLEXIQASH_PORT}/`);
+      expect(((await created.json()) as { checkoutUrl: string }).checkoutUrl).toContain(`127.0.0.1:${env.SANDBOX_FLEXIQASH_PORT}/`);
     } finally {
       run.child.kill('SIGINT');
       const timer = setTimeout(() => process.kill(-run.child.pid!, 'SIGKILL'), 20_000);
