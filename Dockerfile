@@ -2,12 +2,13 @@
 #   node dist/apps/gateway/main.js [migrate] | node dist/apps/worker/main.js | node dist/apps/sandbox/main.js
 # Node 24 LTS, as everywhere in the project: the bundles load the ESM-only NestJS 12 packages with require().
 
-# Build: every dependency (the Nest CLI and webpack are dev dependencies), then the three bundles.
+# Build: every dependency (webpack is a dev dependency), then the three bundles in one compilation.
 FROM node:24-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json nest-cli.json ./
+COPY scripts/bundle.js scripts/webpack.config.js ./scripts/
 COPY apps ./apps
 COPY libs ./libs
 RUN npm run build

@@ -41,9 +41,9 @@ function buildIfNeeded() {
   const built = missing ? 0 : fs.statSync(STAMP).mtimeMs;
   const newestSource = Math.max(newestMtime(path.join(ROOT, 'apps')), newestMtime(path.join(ROOT, 'libs')));
   if (!missing && built >= newestSource) return;
-  process.stdout.write('building (npm run build)…\n');
+  process.stdout.write('building the three apps (npm run build)…\n');
   const startedAt = new Date();
-  const result = spawnSync('npm', ['run', '--silent', 'build'], { cwd: ROOT, stdio: 'inherit' });
+  const result = spawnSync(process.execPath, [path.join(ROOT, 'scripts/bundle.js')], { cwd: ROOT, stdio: 'inherit' });
   if (result.status !== 0) {
     process.stderr.write('build failed\n');
     process.exit(result.status ?? 1);

@@ -79,7 +79,7 @@ const ANSWERS: Record<Operation, string> = {
   getPayout: 'Payout',
   refreshPayout: 'Payout',
   listBeneficiaries: 'List<Beneficiary>',
-  listProviders: 'Array<ProviderInfo>',
+  listProviders: 'List<ProviderInfo>',
   createApiKey: 'CreatedApiKey',
   listApiKeys: 'List<ApiKey>',
   revokeApiKey: 'None',
@@ -263,7 +263,7 @@ describe('@paygw/client against the real gateway', () => {
   });
 
   it('payouts, beneficiaries and providers', async () => {
-    const providers = await client.providers.list();
+    const { data: providers } = await client.providers.list();
     expect(providers.map((p) => p.name).sort()).toEqual(['flashpay', 'flexiqash']);
     expect(providers.find((p) => p.name === 'flexiqash')).toMatchObject({ default: true, configured: true });
 
@@ -461,7 +461,7 @@ describe('@paygw/client under the gateway’s rate limit (2 requests per second 
       client.payments.create({ amount: 100, currency: 'USD', description: 'Rate limited', reference }),
       ...Array.from({ length: 3 }, () => client.providers.list()),
     ]);
-    expect(reads.every((providers) => providers.length === 2)).toBe(true);
+    expect(reads.every((providers) => providers.data.length === 2)).toBe(true);
     expect(retries.length).toBeGreaterThanOrEqual(3);
     for (const retry of retries) {
       expect(retry.error).toMatchObject({ status: 429, type: 'rate_limited', retryAfterMs: 1000 });

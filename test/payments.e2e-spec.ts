@@ -254,7 +254,7 @@ describe('payments over HTTP (real Postgres, real sandboxes)', () => {
       expect((await client.payments.create(usd())).provider).toBe('flexiqash');
       const ngn = await client.payments.create({ amount: 100, currency: 'NGN', description: 'd' });
       expect(ngn.provider).toBe('flashpay');
-      const providers = await client.providers.list();
+      const { data: providers } = await client.providers.list();
       expect(providers.find((p) => p.name === 'flashpay')!.default).toBe(true);
 
       const restored = await stack.api('PUT', '/admin/routing', { defaultProvider: 'flexiqash', currencyRoutes: { NGN: 'flashpay' } });

@@ -71,6 +71,16 @@ function basePath(env: Env): string {
   return trimmed;
 }
 
+function currency(env: Env): string {
+  for (const name of ['SANDBOX_FLEXIQASH_CURRENCY', 'FLEXIQASH_CURRENCY']) {
+    const value = raw(env, name);
+    if (value === undefined) continue;
+    if (!/^[A-Z]{3}$/.test(value)) throw new SandboxEnvError(name, 'must be an upper-case ISO 4217 code');
+    return value;
+  }
+  return DEFAULT_SANDBOX_OPTIONS.flexiqashCurrency;
+}
+
 function host(env: Env): string {
   const value = raw(env, 'SANDBOX_HOST') ?? DEFAULT_SANDBOX_OPTIONS.host;
   if (!/^[A-Za-z0-9.:-]+$/.test(value)) throw new SandboxEnvError('SANDBOX_HOST', 'must be a host name or IP address');
@@ -89,6 +99,7 @@ export function readSandboxEnv(env: Env = process.env): SandboxOptions {
     flashpayApiToken: token(env, ['SANDBOX_FLASHPAY_API_TOKEN', 'FLASHPAY_API_TOKEN'], defaults.flashpayApiToken),
     flexiqashWebhookUrl: webhookUrl(env),
     flexiqashWebhookSecret: token(env, ['SANDBOX_FLEXIQASH_WEBHOOK_SECRET', 'FLEXIQASH_WEBHOOK_SECRET'], defaults.flexiqashWebhookSecret),
+    flexiqashCurrency: currency(env),
     webhookRetryDelayMs: integer(env, 'SANDBOX_WEBHOOK_RETRY_DELAY_MS', defaults.webhookRetryDelayMs, 3_600_000),
     flashpayBasePath: basePath(env),
     payoutSettleMs: integer(env, 'SANDBOX_PAYOUT_SETTLE_MS', defaults.payoutSettleMs, 3_600_000),

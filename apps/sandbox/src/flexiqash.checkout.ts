@@ -15,7 +15,10 @@ export function registerFlexiqashCheckout(
   app: FastifyInstance,
   payments: Map<string, StoredPayment>,
   onTransaction: (stored: StoredPayment, transaction: FlexiqashTransaction) => void,
+  currency: string,
 ): void {
+  // FlexiQash amounts are major units of the account's one currency, which the payment itself does not name.
+  const amount = (payment: StoredPayment['payment']) => `${payment.amount} ${currency}`;
   const isPaid = (stored: StoredPayment) => stored.transactions.some((transaction) => transaction.is_paid);
 
   app.get<GuidParams>('/payment/:guid/request', async (request, reply) => {
@@ -27,7 +30,7 @@ export function registerFlexiqashCheckout(
       provider: PROVIDER,
       title: payment.name,
       details: [
-        ['Amount', String(payment.amount)],
+        ['Amount', amount(payment)],
         ['Payee', payment.payee.name],
         ['Status', paid ? 'Paid' : 'Awaiting payment'],
       ],
@@ -45,7 +48,7 @@ export function registerFlexiqashCheckout(
       stored.transactions.push(transaction);
       onTransaction(stored, transaction);
       return outcome === 'pay'
-        ? page(reply, 200, 'Payment approved', `${stored.payment.amount} paid for ${stored.payment.name}.`)
+        ? page(reply, 200, 'Payment approved', `${amount(stored.payment)} paid for ${stored.payment.name}.`)
         : page(reply, 200, 'Payment declined', `The payment for ${stored.payment.name} was declined.`);
     });
   }

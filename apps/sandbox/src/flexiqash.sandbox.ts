@@ -20,6 +20,8 @@ export interface FlexiqashSandboxOptions {
   /** Empty URL or secret: no webhooks, as for a payee without them. */
   webhookUrl: string;
   webhookSecret: string;
+  /** The account's currency, which FlexiQash's amounts do not carry; the checkout page shows it. */
+  currency: string;
   webhookRetryDelayMs: number;
   latencyMs: number;
   logger: boolean;
@@ -29,6 +31,7 @@ const DEFAULTS: FlexiqashSandboxOptions = {
   apiToken: DEFAULT_SANDBOX_OPTIONS.flexiqashApiToken,
   webhookUrl: DEFAULT_SANDBOX_OPTIONS.flexiqashWebhookUrl,
   webhookSecret: DEFAULT_SANDBOX_OPTIONS.flexiqashWebhookSecret,
+  currency: DEFAULT_SANDBOX_OPTIONS.flexiqashCurrency,
   webhookRetryDelayMs: DEFAULT_SANDBOX_OPTIONS.webhookRetryDelayMs,
   latencyMs: DEFAULT_SANDBOX_OPTIONS.latencyMs,
   logger: DEFAULT_SANDBOX_OPTIONS.logger,
@@ -60,7 +63,7 @@ export function buildFlexiqashSandbox(options: Partial<FlexiqashSandboxOptions> 
     const signature = createHmac('sha256', settings.webhookSecret).update(body).digest('hex');
     webhooks.send(settings.webhookUrl, body, { 'x-flexiqash-signature': `sha256=${signature}` });
   };
-  registerFlexiqashCheckout(app, payments, notifyTransaction);
+  registerFlexiqashCheckout(app, payments, notifyTransaction, settings.currency);
 
   void app.register(
     async (api) => {

@@ -9,6 +9,8 @@ export interface SandboxOptions {
   /** An empty URL or secret disables the webhook, as FlexiQash does for a payee without one. */
   flexiqashWebhookUrl: string;
   flexiqashWebhookSecret: string;
+  /** FlexiQash amounts carry no currency: the account's, shown on the checkout page. */
+  flexiqashCurrency: string;
   webhookRetryDelayMs: number;
   /** Flashpay's document only shows /api/v1; the gateway may be pointed elsewhere. */
   flashpayBasePath: string;
@@ -26,6 +28,7 @@ export const DEFAULT_SANDBOX_OPTIONS: SandboxOptions = {
   flashpayApiToken: 'sandbox-flashpay-token',
   flexiqashWebhookUrl: 'http://127.0.0.1:3000/webhooks/flexiqash',
   flexiqashWebhookSecret: 'sandbox-flexiqash-webhook-secret',
+  flexiqashCurrency: 'USD',
   webhookRetryDelayMs: 1000,
   flashpayBasePath: '/api/v1',
   payoutSettleMs: 500,

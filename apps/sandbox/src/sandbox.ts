@@ -35,6 +35,7 @@ export async function startSandboxes(options: Partial<SandboxOptions> = {}): Pro
     apiToken: settings.flexiqashApiToken,
     webhookUrl: settings.flexiqashWebhookUrl,
     webhookSecret: settings.flexiqashWebhookSecret,
+    currency: settings.flexiqashCurrency,
     webhookRetryDelayMs: settings.webhookRetryDelayMs,
     latencyMs: settings.latencyMs,
     logger: settings.logger,

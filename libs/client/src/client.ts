@@ -366,7 +366,7 @@ export class BeneficiariesResource extends Resource {
 }
 
 export class ProvidersResource extends Resource {
-  list(options?: CallOptions): Promise<ProviderInfo[]> {
+  list(options?: CallOptions): Promise<List<ProviderInfo>> {
     return this.client.request('listProviders', {}, options);
   }
 }

@@ -216,8 +216,11 @@ export class PaymentLifecycleService {
    */
   async update(id: string, changes: PaymentChanges): Promise<PaymentEntity> {
     return this.lease.run('payments', id, async () => {
+      // The missing capability wins over the payment's state: a provider that cannot update never can, whatever the status.
+      const atProvider = changes.description !== undefined || changes.amount !== undefined;
+      if (atProvider) requireCapability(this.providerOf(await this.findOrThrow(id)), 'payments.update');
       let row = await this.mutableRow(id, 'updated');
-      if (changes.description !== undefined || changes.amount !== undefined) {
+      if (atProvider) {
         const provider = requireCapability(this.providerOf(row), 'payments.update');
         const providerPaymentId = this.providerIdOf(row);
         row = await this.recheckAtProvider(row, 'updated');
@@ -248,9 +251,10 @@ export class PaymentLifecycleService {
   async cancel(id: string): Promise<PaymentEntity> {
     return this.lease.run('payments', id, async () => {
       let row = await this.findOrThrow(id);
+      // The missing capability wins over the payment's state (even an already cancelled one).
+      const provider = requireCapability(this.providerOf(row), 'payments.cancel');
       if (row.status === 'cancelled') return row;
       row = await this.mutableRow(id, 'cancelled');
-      const provider = requireCapability(this.providerOf(row), 'payments.cancel');
       const providerPaymentId = this.providerIdOf(row);
       row = await this.recheckAtProvider(row, 'cancelled');
       await provider.cancelPayment(providerPaymentId);

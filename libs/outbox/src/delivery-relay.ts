@@ -6,6 +6,14 @@ import { APP_CONFIG, AppConfig } from '@app/common';
 import { DELIVER_JOB, DELIVERY_QUEUE, DeliveryJobData, deliveryJobId, queuePrefix, WEBHOOK_BACKOFF } from './queue';
 
 /**
+ * Finished jobs the queue keeps, so the dashboard (/admin/queues) shows what was just delivered or given up on.
+ * Bounded by count and by age: Redis holds a few thousand small jobs at most. Postgres stays the record of every
+ * attempt (GET /v1/webhook-endpoints/{id}/deliveries).
+ */
+export const KEEP_COMPLETED_JOBS = { count: 1000, age: 24 * 3600 };
+export const KEEP_FAILED_JOBS = { count: 5000, age: 7 * 24 * 3600 };
+
+/**
  * Moves recorded deliveries from Postgres into the BullMQ queue. Postgres is the record: a delivery whose enqueue
  * failed (Redis down) or whose job vanished (Redis restarted empty) is found again by the worker's sweep.
  */
@@ -30,9 +38,16 @@ export class DeliveryRelay implements OnApplicationShutdown {
    * Adds the jobs (no-ops for ids already queued) and marks the deliveries enqueued, unless the caller wrote them
    * already marked (the outbox does, in the same statement that creates them). Never throws.
    */
-  async enqueue(refs: Array<DeliveryJobData & { delayMs?: number }>, options: { markEnqueued?: boolean } = {}): Promise<number> {
+  async enqueue(
+    refs: Array<DeliveryJobData & { delayMs?: number }>,
+    options: { markEnqueued?: boolean; replaceFinished?: boolean } = {},
+  ): Promise<number> {
     if (refs.length === 0) return 0;
     try {
+      // A finished job is kept for a while under the delivery's id, and adding that id again would be a no-op. The
+      // sweep re-adds only deliveries Postgres still holds pending, so a finished job there is one whose outcome
+      // was not recorded (Postgres was down): it is removed, so the delivery is attempted again.
+      if (options.replaceFinished) await this.removeFinished(refs.map(deliveryJobId));
       await this.queue.addBulk(
         refs.map((ref) => ({
           name: DELIVER_JOB,
@@ -44,8 +59,8 @@ export class DeliveryRelay implements OnApplicationShutdown {
             // enough never to stop first. The worker ends a delivery itself after the schedule's last attempt.
             attempts: this.config.webhooks.retryScheduleMs.length + 2,
             backoff: { type: WEBHOOK_BACKOFF },
-            removeOnComplete: true,
-            removeOnFail: true,
+            removeOnComplete: KEEP_COMPLETED_JOBS,
+            removeOnFail: KEEP_FAILED_JOBS,
           },
         })),
       );
@@ -64,6 +79,11 @@ export class DeliveryRelay implements OnApplicationShutdown {
       )
       .catch((error: Error) => this.logger.warn(`could not mark deliveries enqueued: ${error.message}`));
     return refs.length;
+  }
+
+  private async removeFinished(jobIds: string[]): Promise<void> {
+    const states = await Promise.all(jobIds.map((id) => this.queue.getJobState(id)));
+    await Promise.all(jobIds.filter((_, i) => states[i] === 'completed' || states[i] === 'failed').map((id) => this.queue.remove(id)));
   }
 
   /** Jobs the queue holds that will still run: waiting, delayed, prioritized, active or waiting for children. */

@@ -11,6 +11,13 @@ import { currencyExponent, MoneyError } from './currency';
  */
 const MAX_EXACT_DIGITS = 15;
 
+/**
+ * The largest amount the gateway accepts, in minor units: the largest with 15 digits. Any such amount, in any
+ * currency, converts to a major-units double and back exactly, so an amount the API accepts is one every provider
+ * can be sent (a larger one would pass validation and then fail at FlexiQash).
+ */
+export const MAX_MINOR_AMOUNT = 999_999_999_999_999;
+
 export function assertMinorAmount(minor: unknown): asserts minor is number {
   if (typeof minor !== 'number' || !Number.isSafeInteger(minor)) {
     throw new MoneyError('amount must be an integer number of minor units within ±2^53');

@@ -3,13 +3,23 @@ import { ApiError, FieldProblem } from '@app/common';
 
 const MAX_DEPTH = 8;
 
-function flatten(errors: ValidationError[], parent = ''): FieldProblem[] {
+/** Rules about what kind of value a field holds; when one fails, the range and length rules have nothing to say. */
+const TYPE_RULES = new Set(['isString', 'isInt', 'isNumber', 'isBoolean', 'isObject', 'isArray', 'isDefined', 'isMinorAmount', 'isStringMap']);
+
+/** One message per field, the most basic first: "is required", else what type it must be, else its range. */
+export function fieldMessages(field: string, error: Pick<ValidationError, 'value' | 'constraints'>): string[] {
+  const constraints = Object.entries(error.constraints ?? {});
+  if (constraints.length === 0) return [];
+  if (constraints.some(([rule]) => rule === 'whitelistValidation')) return [`${field} is not a known field`];
+  if (error.value === undefined || error.value === null) return [`${field} is required`];
+  const typeFailures = constraints.filter(([rule]) => TYPE_RULES.has(rule));
+  return [(typeFailures[0] ?? constraints[0])[1]];
+}
+
+export function flatten(errors: ValidationError[], parent = ''): FieldProblem[] {
   return errors.flatMap((error) => {
     const field = parent ? `${parent}.${error.property}` : error.property;
-    const own = Object.values(error.constraints ?? {}).map((message) => ({
-      field,
-      message: message.startsWith('property ') ? `${field} is not a known field` : message,
-    }));
+    const own = fieldMessages(field, error).map((message) => ({ field, message }));
     return [...own, ...flatten(error.children ?? [], field)];
   });
 }
@@ -58,9 +68,22 @@ function checkShape(value: unknown, field: string, depth: number): FieldProblem 
   return null;
 }
 
+const OPTIONAL_BODY = Symbol('optionalBody');
+
+/**
+ * A body class whose fields are all optional: the route then takes no body at all as `{}`, so an action route
+ * (`POST …/redeliver`) is called like every other action route, without a body.
+ */
+export function OptionalBody(): ClassDecorator {
+  return (target) => {
+    Reflect.defineProperty(target, OPTIONAL_BODY, { value: true });
+  };
+}
+
 @Injectable()
 export class BodyShapePipe implements PipeTransform {
   transform(value: unknown, metadata: ArgumentMetadata): unknown {
+    if (metadata.type === 'body' && value === undefined && metadata.metatype && OPTIONAL_BODY in metadata.metatype) return {};
     if (metadata.type === 'body' && metadata.metatype && metadata.metatype !== Object) {
       if (value === undefined || value === null || typeof value !== 'object' || Array.isArray(value)) {
         throw ApiError.invalid('The body must be a JSON object', [{ field: '', message: 'expected a JSON object' }]);

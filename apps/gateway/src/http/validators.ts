@@ -1,5 +1,5 @@
 import { registerDecorator, ValidationOptions } from 'class-validator';
-import { isKnownCurrency } from '@app/payments';
+import { isKnownCurrency, MAX_MINOR_AMOUNT } from '@app/payments';
 
 function rule(name: string, test: (value: unknown) => boolean, message: string, options?: ValidationOptions) {
   return (target: object, propertyName: string) =>
@@ -12,10 +12,10 @@ function rule(name: string, test: (value: unknown) => boolean, message: string, 
     });
 }
 
-/** A positive integer number of minor units that a double carries exactly (≤ 2^53 - 1). */
+/** A positive integer number of minor units that every provider can be sent exactly (at most 15 digits). */
 export const IsMinorAmount = (options?: ValidationOptions) =>
-  rule('isMinorAmount', (v) => typeof v === 'number' && Number.isSafeInteger(v) && v > 0,
-    '$property must be a positive whole number of minor units, at most 9007199254740991', options);
+  rule('isMinorAmount', (v) => typeof v === 'number' && Number.isSafeInteger(v) && v > 0 && v <= MAX_MINOR_AMOUNT,
+    `$property must be a positive whole number of minor units, at most ${MAX_MINOR_AMOUNT}`, options);
 
 /** An upper-case ISO 4217 code the gateway knows the exponent of. */
 export const IsCurrencyCode = (options?: ValidationOptions) =>

@@ -86,6 +86,29 @@ export class QueueDashboardAuth {
   };
 }
 
+/**
+ * bull-board's page asks Google Fonts for its typeface, which fails offline and tells a third party who opens
+ * the dashboard. The link is dropped (the page falls back to the system's sans-serif) and the Content-Security-Policy
+ * lets the page load nothing from anywhere but the gateway.
+ */
+const EXTERNAL_FONTS = /<link[^>]+href="https:\/\/fonts\.(?:googleapis|gstatic)\.com[^>]*>\s*/g;
+export const QUEUE_DASHBOARD_CSP = [
+  "default-src 'self'",
+  "script-src 'self'",
+  // bull-board's markup carries inline style attributes and one inline <style>.
+  "style-src 'self' 'unsafe-inline'",
+  "img-src 'self' data:",
+  "font-src 'self' data:",
+  "connect-src 'self'",
+  "frame-ancestors 'none'",
+  "base-uri 'self'",
+  "form-action 'self'",
+].join('; ');
+
+export function withoutExternalFonts(html: string): string {
+  return html.replace(EXTERNAL_FONTS, '');
+}
+
 /** bull-board for the outbound webhook delivery queue at /admin/queues, behind the admin key. */
 export function mountQueueDashboard(fastify: FastifyInstance, queue: Queue, config: AppConfig): void {
   const serverAdapter = new BullBoardFastifyAdapter();
@@ -100,6 +123,11 @@ export function mountQueueDashboard(fastify: FastifyInstance, queue: Queue, conf
   // An encapsulated plugin: the hook guards the dashboard's routes and nothing else.
   void fastify.register(async (scope) => {
     scope.addHook('onRequest', auth.onRequest);
+    scope.addHook('onSend', async (_request, reply, payload) => {
+      reply.header('Content-Security-Policy', QUEUE_DASHBOARD_CSP);
+      const type = String(reply.getHeader('content-type') ?? '');
+      return typeof payload === 'string' && type.startsWith('text/html') ? withoutExternalFonts(payload) : payload;
+    });
     await scope.register(serverAdapter.registerPlugin() as never, { prefix: QUEUE_DASHBOARD_PATH });
   });
 }

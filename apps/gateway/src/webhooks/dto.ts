@@ -2,6 +2,7 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { ArrayMaxSize, ArrayMinSize, IsArray, IsBoolean, IsIn, IsOptional, IsString, Length, MaxLength } from 'class-validator';
 import { EVENT_TYPES } from '@app/outbox';
 import { PageQuery } from '../payments/dto/list-payments.query';
+import { OptionalBody } from '../http/validation';
 
 const SUBSCRIBABLE = [...EVENT_TYPES, '*'];
 const EVENTS = {
@@ -39,6 +40,7 @@ export class ListEventsQuery extends PageQuery {
   @IsOptional() @IsIn(EVENT_TYPES) type?: string;
 }
 
+@OptionalBody()
 export class RedeliverDto {
   @ApiPropertyOptional({ minLength: 1, maxLength: 64, description: 'One endpoint; else every endpoint now subscribed to the event' })
   @IsOptional() @IsString() @Length(1, 64) endpointId?: string;

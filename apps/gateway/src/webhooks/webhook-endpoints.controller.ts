@@ -1,5 +1,5 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query } from '@nestjs/common';
-import { ApiAcceptedResponse, ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiAcceptedResponse, ApiBody, ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { CurrentPrincipal, Principal, RequireScopes } from '@app/auth';
 import { ShownOnce } from '../http/idempotency.interceptor';
 import { ApiBodyErrors, ApiErrors, ApiIdempotent, ApiKeyAuth } from '../http/openapi/api-errors.decorator';
@@ -110,6 +110,7 @@ export class EventsController {
   @HttpCode(202)
   @ApiOperation({ summary: 'Deliver an event again, to one endpoint or to every subscribed one (scope webhooks:manage)' })
   @ApiAcceptedResponse({ type: RedeliverResultSchema })
+  @ApiBody({ type: RedeliverDto, required: false, description: 'Optional: without a body the event goes to every endpoint now subscribed to it' })
   @ApiIdempotent()
   @ApiErrors(404)
   @ApiBodyErrors()

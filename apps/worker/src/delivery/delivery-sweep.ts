@@ -63,7 +63,7 @@ export class DeliverySweep implements OnApplicationBootstrap, OnModuleDestroy {
     for (let batch = 0; batch < MAX_BATCHES_PER_TICK && !this.stopped; batch++) {
       const due = await this.deliveries.findUnqueued(this.config.worker.sweepGraceMs, BATCH);
       if (due.length === 0) break;
-      const added = await this.relay.enqueue(due);
+      const added = await this.relay.enqueue(due, { replaceFinished: true });
       total += added;
       // The relay logged why (Redis down); the next tick tries again.
       if (added < due.length || due.length < BATCH) break;

@@ -79,8 +79,8 @@ describe('fromFlexiqashTransaction', () => {
       providerStatus: 'success',
       message: 'APPROVED',
       payer: { name: 'John Smith', email: 'john@example.com', reference: 'Membership' },
-      paidAt: '2024-04-17T19:21:02',
-      createdAt: '2024-04-17T19:20:56',
+      paidAt: '2024-04-17T19:21:02.000Z',
+      createdAt: '2024-04-17T19:20:56.000Z',
     });
   });
 
@@ -257,9 +257,14 @@ describe('request builders', () => {
     expect(isFlexiqashSuccess(null)).toBe(false);
   });
 
-  it('rewrites FlexiQash timestamps to ISO 8601 without inventing a zone', () => {
-    expect(flexiqashTimestamp('2024-04-17 19:21:02')).toBe('2024-04-17T19:21:02');
-    expect(flexiqashTimestamp('2024-04-17T19:21:02Z')).toBe('2024-04-17T19:21:02Z');
+  it('rewrites FlexiQash timestamps to ISO 8601 in UTC, with the Z the contract promises', () => {
+    expect(flexiqashTimestamp('2024-04-17 19:21:02')).toBe('2024-04-17T19:21:02.000Z');
+    expect(flexiqashTimestamp('2024-04-17T19:21:02Z')).toBe('2024-04-17T19:21:02.000Z');
+    expect(flexiqashTimestamp('2024-04-17 21:21:02+02:00')).toBe('2024-04-17T19:21:02.000Z');
+    expect(flexiqashTimestamp('2024-04-17 21:21:02+0200')).toBe('2024-04-17T19:21:02.000Z');
+    expect(flexiqashTimestamp('2024-04-17 19:21:02.5')).toBe('2024-04-17T19:21:02.500Z');
+    expect(flexiqashTimestamp('yesterday')).toBeNull();
+    expect(flexiqashTimestamp('2024-13-45 99:99:99')).toBeNull();
     expect(flexiqashTimestamp(null)).toBeNull();
   });
 });

@@ -95,11 +95,19 @@ export function mapFlexiqashTransactionCode(
   }
 }
 
-/** "2024-04-17 19:21:02" → "2024-04-17T19:21:02" (ISO 8601; FlexiQash states no time zone, so none is added). */
+/**
+ * "2024-04-17 19:21:02" → "2024-04-17T19:21:02.000Z". FlexiQash writes Laravel's default format, which carries no
+ * zone; Laravel apps run on UTC by default (config/app.php) and the gateway's contract promises every timestamp
+ * with its zone, so a zoneless time is read as UTC. A time that carries a zone keeps it (converted to UTC), and
+ * text that is no time at all gives null rather than a string a client would misread.
+ */
 export function flexiqashTimestamp(value: string | null): string | null {
   if (value === null) return null;
-  const match = /^(\d{4}-\d{2}-\d{2}) (\d{2}:\d{2}:\d{2}(?:\.\d+)?)$/.exec(value);
-  return match ? `${match[1]}T${match[2]}` : value;
+  const match = /^(\d{4}-\d{2}-\d{2})[ T](\d{2}:\d{2}:\d{2}(?:\.\d+)?)(Z|[+-]\d{2}:?\d{2})?$/i.exec(value.trim());
+  if (!match) return null;
+  const zone = match[3] ? (match[3].toUpperCase() === 'Z' ? 'Z' : match[3].replace(/^([+-]\d{2})(\d{2})$/, '$1:$2')) : 'Z';
+  const date = new Date(`${match[1]}T${match[2]}${zone}`);
+  return Number.isNaN(date.getTime()) ? null : date.toISOString();
 }
 
 export function fromFlexiqashTransaction(value: unknown, currency: string, logger?: ProviderLogger): Transaction {

@@ -380,8 +380,8 @@ describe('FlexiqashProvider against a strict fake of the document', () => {
           providerStatus: 'success',
           message: 'APPROVED',
           payer: { name: 'John Smith', email: 'john@example.com', reference: 'Membership' },
-          paidAt: '2024-04-17T19:21:02',
-          createdAt: '2024-04-17T19:20:56',
+          paidAt: '2024-04-17T19:21:02.000Z',
+          createdAt: '2024-04-17T19:20:56.000Z',
         },
       ]);
     });

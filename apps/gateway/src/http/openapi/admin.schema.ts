@@ -39,6 +39,11 @@ export class ProviderInfoSchema {
   @ApiProperty() configured: boolean;
 }
 
+@ApiSchema({ name: 'ProviderInfoList' })
+export class ProviderInfoListSchema {
+  @ApiProperty({ type: [ProviderInfoSchema] }) data: ProviderInfoSchema[];
+}
+
 @ApiSchema({ name: 'ProviderRecentCalls' })
 export class ProviderRecentSchema {
   @ApiProperty({ type: 'integer', description: 'Calls in the recent window (up to 200)' }) calls: number;

@@ -1,5 +1,6 @@
 import { applyDecorators } from '@nestjs/common';
 import { ApiBearerAuth, ApiHeader, ApiResponse } from '@nestjs/swagger';
+import { errorExamples } from './error-examples';
 import { ErrorEnvelopeSchema } from './error.schema';
 
 /** The scheme name used by @ApiBearerAuth and the document's securitySchemes. */
@@ -20,9 +21,16 @@ const DESCRIPTIONS: Record<number, string> = {
   504: 'provider_timeout: the provider did not answer in time',
 };
 
-/** Documents the given error statuses, each answered with the contract's error envelope. */
+/**
+ * Documents the given error statuses, each answered with the contract's error envelope and examples of that
+ * status (without them, Swagger UI shows one example built from the schema, a 422, under every status).
+ */
 export const ApiErrors = (...statuses: number[]) =>
-  applyDecorators(...statuses.map((status) => ApiResponse({ status, description: DESCRIPTIONS[status] ?? 'error', type: ErrorEnvelopeSchema })));
+  applyDecorators(
+    ...statuses.map((status) =>
+      ApiResponse({ status, description: DESCRIPTIONS[status] ?? 'error', type: ErrorEnvelopeSchema, examples: errorExamples(status) }),
+    ),
+  );
 
 /** A route behind `Authorization: Bearer <key>`: the scheme plus the errors any such route can answer. */
 export const ApiKeyAuth = () => applyDecorators(ApiBearerAuth(BEARER), ApiErrors(401, 403, 429));

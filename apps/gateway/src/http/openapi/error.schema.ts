@@ -3,7 +3,7 @@ import { ApiExtraModels, ApiProperty, ApiPropertyOptional, ApiSchema, getSchemaP
 @ApiSchema({ name: 'FieldProblem' })
 export class FieldProblemSchema {
   @ApiProperty({ example: 'amount' }) field: string;
-  @ApiProperty({ example: 'amount must be a positive whole number of minor units, at most 9007199254740991' }) message: string;
+  @ApiProperty({ example: 'amount must be a positive whole number of minor units, at most 999999999999999' }) message: string;
 }
 
 @ApiSchema({ name: 'ErrorBody' })

@@ -1,7 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsEmail, IsIn, IsOptional, IsString, Length, MaxLength, ValidateNested } from 'class-validator';
-import { PROVIDER_NAMES, ProviderName } from '@app/payments';
+import { MAX_MINOR_AMOUNT, PROVIDER_NAMES, ProviderName } from '@app/payments';
 import { IsCurrencyCode, IsMinorAmount, IsStringMap } from '../../http/validators';
 
 const METADATA = {
@@ -14,7 +14,7 @@ const METADATA = {
 const AMOUNT = {
   type: 'integer',
   minimum: 1,
-  maximum: Number.MAX_SAFE_INTEGER,
+  maximum: MAX_MINOR_AMOUNT,
   example: 12399,
   description: 'Minor units of the currency (12399 USD = 123.99; JPY has none, KWD three)',
 } as const;

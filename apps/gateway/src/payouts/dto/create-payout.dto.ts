@@ -1,7 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsIn, IsOptional, IsString, Length, ValidateNested } from 'class-validator';
-import { PROVIDER_NAMES, ProviderName } from '@app/payments';
+import { MAX_MINOR_AMOUNT, PROVIDER_NAMES, ProviderName } from '@app/payments';
 import { IsCurrencyCode, IsMinorAmount } from '../../http/validators';
 
 export class DestinationDto {
@@ -15,7 +15,7 @@ export class DestinationDto {
 
 /** Exactly one of beneficiaryId and destination; the service checks that pair. */
 export class CreatePayoutDto {
-  @ApiProperty({ type: 'integer', minimum: 1, maximum: Number.MAX_SAFE_INTEGER, example: 250000, description: 'Minor units' })
+  @ApiProperty({ type: 'integer', minimum: 1, maximum: MAX_MINOR_AMOUNT, example: 250000, description: 'Minor units' })
   @IsMinorAmount() amount: number;
   @ApiProperty({ pattern: '^[A-Z]{3}$', example: 'NGN' })
   @IsCurrencyCode() currency: string;
