@@ -37,6 +37,7 @@ export const EVENT_TYPES = [
   'payout.created',
   'payout.succeeded',
   'payout.failed',
+  'endpoint.disabled',
 ] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
 export type PaymentEventType = Extract<EventType, `payment.${string}`>;

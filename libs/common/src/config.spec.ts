@@ -83,6 +83,7 @@ describe('loadConfig', () => {
       FLEXIQASH_API_TOKEN: 't',
       FLEXIQASH_WEBHOOK_SECRET: 's',
       FLASHPAY_API_TOKEN: 't',
+      SECRETS_ENCRYPTION_KEY: 'MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSwMfKQ9r8GKYo=',
     });
     expect(config.webhooks.allowPrivateUrls).toBe(false);
     expect(config.adminApiKeyGenerated).toBe(false);
