@@ -296,11 +296,15 @@ export class DeliveryRepository {
   async noteFailure(endpointId: string, at: Date, disableAfterMs: number, manager: EntityManager = this.dataSource.manager): Promise<DisabledEndpoint | null> {
     await manager.query(`UPDATE webhook_endpoints SET failing_since = $2 WHERE id = $1 AND failing_since IS NULL AND enabled`, [endpointId, at]);
     const rows: Array<{ id: string; owner_id: string; url: string; failing_since: Date; disabled_at: Date }> = await manager.query(
-      `UPDATE webhook_endpoints
-          SET enabled = false, disabled_at = now(), updated_at = now(),
-              disabled_reason = 'every attempt failed since ' || to_char(failing_since AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"')
-        WHERE id = $1 AND enabled AND deleted_at IS NULL AND failing_since <= now() - $2::float8 * interval '1 millisecond'
-        RETURNING id, owner_id, url, failing_since, disabled_at`,
+      // Wrapped in a SELECT: TypeORM answers a bare UPDATE … RETURNING with [rows, count].
+      `WITH disabled AS (
+         UPDATE webhook_endpoints
+            SET enabled = false, disabled_at = now(), updated_at = now(),
+                disabled_reason = 'every attempt failed since ' || to_char(failing_since AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"')
+          WHERE id = $1 AND enabled AND deleted_at IS NULL AND failing_since <= now() - $2::float8 * interval '1 millisecond'
+          RETURNING id, owner_id, url, failing_since, disabled_at
+       )
+       SELECT * FROM disabled`,
       [endpointId, disableAfterMs],
     );
     const row = rows[0];

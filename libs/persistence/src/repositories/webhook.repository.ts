@@ -75,12 +75,16 @@ export class WebhookRepository {
   async rotateSecret(id: string, plaintextSecret: string, graceMs: number): Promise<WebhookEndpointEntity | null> {
     const sealed = sealSecret(this.keyring, plaintextSecret, endpointSecretContext(id));
     const rows: Array<{ id: string }> = await this.dataSource.query(
-      `UPDATE webhook_endpoints
-          SET previous_secret = secret, previous_secret_key_id = secret_key_id,
-              previous_secret_expires_at = now() + $4::float8 * interval '1 millisecond',
-              secret = $2, secret_key_id = $3, updated_at = now()
-        WHERE id = $1 AND deleted_at IS NULL
-        RETURNING id`,
+      // Wrapped in a SELECT: TypeORM answers a bare UPDATE … RETURNING with [rows, count].
+      `WITH rotated AS (
+         UPDATE webhook_endpoints
+            SET previous_secret = secret, previous_secret_key_id = secret_key_id,
+                previous_secret_expires_at = now() + $4::float8 * interval '1 millisecond',
+                secret = $2, secret_key_id = $3, updated_at = now()
+          WHERE id = $1 AND deleted_at IS NULL
+          RETURNING id
+       )
+       SELECT id FROM rotated`,
       [id, sealed.sealed, sealed.keyId, graceMs],
     );
     return rows.length ? this.endpoints.findOneBy({ id }) : null;
@@ -172,14 +176,18 @@ export class WebhookRepository {
     const all: DeliveryRef[] = [];
     for (;;) {
       const rows: Array<{ event_id: string; generation: number }> = await this.dataSource.query(
-        `UPDATE webhook_deliveries d
-            SET status = 'pending', generation = d.generation + 1, attempts = 0, next_attempt_at = now(),
-                enqueued_at = NULL, claimed_until = NULL, last_error = NULL, updated_at = now()
-          WHERE (d.event_id, d.endpoint_id) IN (
-                  SELECT event_id, endpoint_id FROM webhook_deliveries
-                   WHERE endpoint_id = $1 AND status = 'failed' AND created_at >= $2
-                   LIMIT $3 FOR UPDATE SKIP LOCKED)
-          RETURNING d.event_id, d.generation`,
+        `WITH recovered AS (
+           UPDATE webhook_deliveries d
+              SET status = 'pending', generation = d.generation + 1, attempts = 0, next_attempt_at = now(),
+                  enqueued_at = NULL, claimed_until = NULL, last_error = NULL, updated_at = now()
+            WHERE d.status = 'failed'
+              AND (d.event_id, d.endpoint_id) IN (
+                    SELECT event_id, endpoint_id FROM webhook_deliveries
+                     WHERE endpoint_id = $1 AND status = 'failed' AND created_at >= $2
+                     LIMIT $3)
+            RETURNING d.event_id, d.generation
+         )
+         SELECT event_id, generation FROM recovered`,
         [endpointId, since, batchSize],
       );
       all.push(...rows.map((row) => ({ eventId: row.event_id, endpointId, generation: row.generation })));
