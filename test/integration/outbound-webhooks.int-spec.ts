@@ -74,6 +74,23 @@ describe('outbound webhooks', () => {
     expect(JSON.stringify(listed.body)).not.toContain('whsec_');
   });
 
+  it('an endpoint created with an Idempotency-Key: the stored answer holds no secret in clear, and the replay shows the same secret', async () => {
+    const { gw } = await stack();
+    const key = await gw.newKey();
+    const headers = { 'idempotency-key': `owh-${randomBytes(6).toString('hex')}` };
+    const body = { url: 'http://127.0.0.1:9/idem', events: ['*'] };
+    const first = await gw.request('POST', '/v1/webhook-endpoints', { key, body, headers });
+    expect(first.status).toBe(201);
+    const replay = await gw.request('POST', '/v1/webhook-endpoints', { key, body, headers });
+    expect(replay.status).toBe(201);
+    expect(replay.headers['idempotent-replayed']).toBe('true');
+    expect(replay.body).toEqual(first.body);
+    const { rows } = await gw.db.query(`SELECT response_body::text AS body FROM idempotency_keys WHERE key = $1`, [headers['idempotency-key']]);
+    expect(rows).toHaveLength(1);
+    expect(rows[0].body).not.toContain('whsec_');
+    expect(rows[0].body).not.toContain(first.body.secret.slice(6));
+  });
+
   it('rotates a secret: during the grace period each delivery is signed by both, verified by standardwebhooks with either; then by the new one only', async () => {
     const { gw } = await stack();
     const key = await gw.newKey();

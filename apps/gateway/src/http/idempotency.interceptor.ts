@@ -1,10 +1,10 @@
 import { createHash } from 'node:crypto';
-import { CallHandler, ExecutionContext, HttpStatus, Injectable, Logger, NestInterceptor, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
+import { CallHandler, ExecutionContext, HttpStatus, Inject, Injectable, Logger, NestInterceptor, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import { HTTP_CODE_METADATA } from '@nestjs/common/constants.js';
 import { Reflector } from '@nestjs/core';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { from, Observable } from 'rxjs';
-import { ApiError } from '@app/common';
+import { ApiError, APP_CONFIG, AppConfig, openSecret, sealSecret, SecretsKeyring } from '@app/common';
 import type { Principal } from '@app/auth';
 import { IdempotencyRepository } from '@app/persistence';
 import { renderError } from './error-envelope';
@@ -28,6 +28,23 @@ function canonical(value: unknown): string {
 }
 
 /**
+ * A stored answer never holds a secret in clear: a top-level `secret` (the `whsec_…` of a created endpoint) is kept
+ * sealed under the secrets key, bound to the owner and the Idempotency-Key, and opened again for the replay.
+ */
+export function sealStoredAnswer(keyring: SecretsKeyring, answer: unknown, context: string): unknown {
+  if (!answer || typeof answer !== 'object' || Array.isArray(answer) || typeof (answer as { secret?: unknown }).secret !== 'string') return answer;
+  const { secret, ...rest } = answer as { secret: string };
+  return { ...rest, sealedSecret: sealSecret(keyring, secret, context) };
+}
+
+export function openStoredAnswer(keyring: SecretsKeyring, stored: unknown, context: string): unknown {
+  const sealed = (stored as { sealedSecret?: { keyId: string; sealed: string } } | null)?.sealedSecret;
+  if (!sealed || typeof sealed !== 'object') return stored;
+  const { sealedSecret: _, ...rest } = stored as Record<string, unknown>;
+  return { ...rest, secret: openSecret(keyring, sealed, context) };
+}
+
+/**
  * Idempotency-Key on POST, with Stripe's semantics: the first response (status and body) is stored and replayed
  * with `Idempotent-Replayed: true`; the same key with another body is 422 `idempotency_key_reused`; while the first
  * request runs, 409 `idempotency_in_progress`. Keys are scoped to the API key and kept 24 hours. The claim is an
@@ -41,6 +58,7 @@ export class IdempotencyInterceptor implements NestInterceptor, OnModuleInit, On
   constructor(
     private readonly keys: IdempotencyRepository,
     private readonly reflector: Reflector,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
   onModuleInit(): void {
@@ -80,11 +98,11 @@ export class IdempotencyInterceptor implements NestInterceptor, OnModuleInit, On
             throw new ApiError(409, 'conflict', 'idempotency_in_progress', 'A request with this Idempotency-Key is still being processed');
           }
           void reply.status(existing.responseStatus ?? 200).header('Idempotent-Replayed', 'true');
-          return existing.responseBody;
+          return openStoredAnswer(this.config.secrets, existing.responseBody, `idempotency_keys:${owner}:${key}`);
         }
         try {
           const result = await new Promise<unknown>((resolve, reject) => next.handle().subscribe({ next: resolve, error: reject }));
-          await this.keys.complete(owner, key, successStatus, result);
+          await this.keys.complete(owner, key, successStatus, sealStoredAnswer(this.config.secrets, result, `idempotency_keys:${owner}:${key}`));
           return result;
         } catch (error) {
           const rendered = renderError(error, String(request.id));
