@@ -31,7 +31,10 @@ interface EndpointState {
   nextSlotAt: number;
 }
 
-const MIN_SPACING_MS = 50;
+/** Waits never shorter than this: a job put back must not spin on Redis. */
+const MIN_WAIT_MS = 5;
+/** The assumed send time before an endpoint's first answer: low, so a fast endpoint's first burst is not held back. */
+const INITIAL_AVG_MS = 20;
 
 export class EndpointGate {
   private readonly endpoints = new Map<string, EndpointState>();
@@ -45,7 +48,7 @@ export class EndpointGate {
   private state(endpointId: string): EndpointState {
     let state = this.endpoints.get(endpointId);
     if (!state) {
-      state = { inFlight: 0, consecutiveFailures: 0, openUntil: 0, halfOpen: false, avgMs: 200, nextSlotAt: 0 };
+      state = { inFlight: 0, consecutiveFailures: 0, openUntil: 0, halfOpen: false, avgMs: INITIAL_AVG_MS, nextSlotAt: 0 };
       this.endpoints.set(endpointId, state);
     }
     return state;
@@ -99,8 +102,8 @@ export class EndpointGate {
   }
 
   private reserve(state: EndpointState, now: number, limit: number): number {
-    const spacing = Math.max(MIN_SPACING_MS, Math.round(state.avgMs / limit));
+    const spacing = Math.max(1, state.avgMs / limit);
     state.nextSlotAt = Math.min(Math.max(state.nextSlotAt, now) + spacing, now + this.options.maxWaitMs);
-    return Math.max(MIN_SPACING_MS, state.nextSlotAt - now);
+    return Math.max(MIN_WAIT_MS, Math.round(state.nextSlotAt - now));
   }
 }
