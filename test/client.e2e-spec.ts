@@ -92,6 +92,10 @@ const ANSWERS: Record<Operation, string> = {
   listEvents: 'Page<Event>',
   getEvent: 'Event',
   redeliverEvent: 'RedeliverResult',
+  rotateWebhookSecret: 'RotatedWebhookEndpoint',
+  recoverWebhookEndpoint: 'RecoverResult',
+  listDeadLetters: 'DeadLetterPage',
+  listEventAttempts: 'List<EventAttempt>',
 };
 
 /**

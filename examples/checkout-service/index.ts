@@ -1,7 +1,7 @@
 import { createServer, IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 // In a real service: `from '@paygw/client'`. The relative path runs it from this repository without publishing.
-import { Payment, PaymentsClient, verifyWebhook, WebhookEvent, WebhookVerificationError } from '../../libs/client/src';
+import { Payment, PaymentsClient, PaymentWebhookEvent, verifyWebhook, WebhookEvent, WebhookVerificationError } from '../../libs/client/src';
 
 export interface ExampleOptions {
   gatewayUrl: string;
@@ -19,7 +19,7 @@ export interface ExampleRun {
   checkoutUrl: string;
   endpointId: string;
   /** Resolves with the verified `payment.succeeded` of `payment`. */
-  succeeded: Promise<WebhookEvent>;
+  succeeded: Promise<PaymentWebhookEvent>;
   /** Every verified event this service received (duplicates skipped by event id). */
   received: WebhookEvent[];
   /** Deliveries refused because they failed verification. */
@@ -39,8 +39,8 @@ export async function runExample({ gatewayUrl, apiKey, port, publicUrl, log = co
   let paymentId = '';
   const received: WebhookEvent[] = [];
   const rejected: string[] = [];
-  let onSucceeded!: (event: WebhookEvent) => void;
-  const succeeded = new Promise<WebhookEvent>((resolve) => (onSucceeded = resolve));
+  let onSucceeded!: (event: PaymentWebhookEvent) => void;
+  const succeeded = new Promise<PaymentWebhookEvent>((resolve) => (onSucceeded = resolve));
 
   const server = createServer((req: IncomingMessage, res: ServerResponse) => {
     const chunks: Buffer[] = [];

@@ -10,6 +10,8 @@ import { DeliveryRepository } from './delivery/delivery.repository';
 import { WebhookClient } from './delivery/webhook.client';
 import { Reconciler } from './reconcile/reconciler';
 import { RedisLock } from './redis-lock';
+import { RetentionRepository } from './retention/retention.repository';
+import { RetentionService } from './retention/retention.service';
 
 @Global()
 @Module({})
@@ -21,7 +23,8 @@ class WorkerConfigModule {
 
 /**
  * The worker loads the same libraries as the gateway and differs only in what it starts: the webhook delivery
- * processor, the sweep that re-enqueues deliveries Redis lost, and reconciliation of pending payments and payouts.
+ * processor, the sweep that re-enqueues deliveries Redis lost, reconciliation of pending payments and payouts, and
+ * retention (old rows deleted in batches).
  */
 @Module({})
 export class WorkerModule {
@@ -29,7 +32,7 @@ export class WorkerModule {
     return {
       module: WorkerModule,
       imports: [WorkerConfigModule.with(config), PersistenceModule.forRoot(), ProvidersModule, OutboxModule, LifecycleModule],
-      providers: [RedisLock, WebhookClient, DeliveryRepository, DeliveryProcessor, DeliverySweep, Reconciler],
+      providers: [RedisLock, WebhookClient, DeliveryRepository, DeliveryProcessor, DeliverySweep, Reconciler, RetentionRepository, RetentionService],
     };
   }
 }

@@ -9,6 +9,13 @@ import type {
   CreateApiKeyInput,
   CreatedApiKey,
   CreatedWebhookEndpoint,
+  DeadLetterPage,
+  EventAttempt,
+  ListDeadLettersParams,
+  ListEventAttemptsParams,
+  RecoverInput,
+  RecoverResult,
+  RotatedWebhookEndpoint,
   CreatePaymentInput,
   CreatePayoutInput,
   CreateWebhookEndpointInput,
@@ -406,6 +413,21 @@ export class WebhookEndpointsResource extends Resource {
   deliveries(id: string, params: ListDeliveriesParams = {}, options?: CallOptions): Promise<List<DeliveryAttempt>> {
     return this.client.request('listWebhookDeliveries', { params: { id }, query: params }, options);
   }
+  /**
+   * A new signing secret, shown this once. Until `previousSecretExpiresAt` each delivery is signed with both: pass
+   * `[newSecret, oldSecret]` to `verifyWebhook` while your receivers switch over.
+   */
+  rotateSecret(id: string, options?: CallOptions): Promise<RotatedWebhookEndpoint> {
+    return this.client.request('rotateWebhookSecret', { params: { id } }, options);
+  }
+  /** Sends again every delivery to this endpoint that failed for good, of events created since `input.since`. */
+  recover(id: string, input: RecoverInput, options?: CallOptions): Promise<RecoverResult> {
+    return this.client.request('recoverWebhookEndpoint', { params: { id }, body: input }, options);
+  }
+  /** Deliveries to this endpoint that failed after their last attempt, newest first. */
+  deadLetters(id: string, params: ListDeadLettersParams = {}, options?: CallOptions): Promise<DeadLetterPage> {
+    return this.client.request('listDeadLetters', { params: { id }, query: params }, options);
+  }
 }
 
 export class EventsResource extends Resource {
@@ -421,5 +443,9 @@ export class EventsResource extends Resource {
   /** Delivers the event again, to one endpoint or to every endpoint now subscribed to it. */
   redeliver(id: string, input: RedeliverInput = {}, options?: CallOptions): Promise<RedeliverResult> {
     return this.client.request('redeliverEvent', { params: { id }, body: input }, options);
+  }
+  /** Every attempt at delivering this event (to one endpoint with `endpointId`), oldest first. */
+  attempts(id: string, params: ListEventAttemptsParams = {}, options?: CallOptions): Promise<List<EventAttempt>> {
+    return this.client.request('listEventAttempts', { params: { id }, query: params }, options);
   }
 }

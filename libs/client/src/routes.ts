@@ -4,10 +4,13 @@ import {
   CREATE_PAYOUT_INPUT_FIELDS,
   CREATE_WEBHOOK_ENDPOINT_INPUT_FIELDS,
   LIST_BENEFICIARIES_PARAMS,
+  LIST_DEAD_LETTERS_PARAMS,
   LIST_DELIVERIES_PARAMS,
+  LIST_EVENT_ATTEMPTS_PARAMS,
   LIST_EVENTS_PARAMS,
   LIST_PAYMENTS_PARAMS,
   PAGE_PARAMS,
+  RECOVER_INPUT_FIELDS,
   REDELIVER_INPUT_FIELDS,
   UPDATE_PAYMENT_INPUT_FIELDS,
   UPDATE_WEBHOOK_ENDPOINT_INPUT_FIELDS,
@@ -55,10 +58,14 @@ export const ROUTES = {
   updateWebhookEndpoint: { method: 'PATCH', path: '/v1/webhook-endpoints/{id}' },
   deleteWebhookEndpoint: { method: 'DELETE', path: '/v1/webhook-endpoints/{id}' },
   listWebhookDeliveries: { method: 'GET', path: '/v1/webhook-endpoints/{id}/deliveries' },
+  rotateWebhookSecret: { method: 'POST', path: '/v1/webhook-endpoints/{id}/rotate-secret' },
+  recoverWebhookEndpoint: { method: 'POST', path: '/v1/webhook-endpoints/{id}/recover' },
+  listDeadLetters: { method: 'GET', path: '/v1/webhook-endpoints/{id}/dead-letters' },
 
   listEvents: { method: 'GET', path: '/v1/events' },
   getEvent: { method: 'GET', path: '/v1/events/{id}' },
   redeliverEvent: { method: 'POST', path: '/v1/events/{id}/redeliver' },
+  listEventAttempts: { method: 'GET', path: '/v1/events/{id}/attempts' },
 } as const satisfies Record<string, Route>;
 
 export type Operation = keyof typeof ROUTES;
@@ -74,6 +81,7 @@ export const REQUEST_BODY_FIELDS: Partial<Record<Operation, Fields>> = {
   createWebhookEndpoint: CREATE_WEBHOOK_ENDPOINT_INPUT_FIELDS,
   updateWebhookEndpoint: UPDATE_WEBHOOK_ENDPOINT_INPUT_FIELDS,
   redeliverEvent: REDELIVER_INPUT_FIELDS,
+  recoverWebhookEndpoint: RECOVER_INPUT_FIELDS,
 };
 
 /** The query parameters each operation may send; operations not listed send none. */
@@ -83,6 +91,8 @@ export const QUERY_PARAM_FIELDS: Partial<Record<Operation, Fields>> = {
   listBeneficiaries: LIST_BENEFICIARIES_PARAMS,
   listWebhookDeliveries: LIST_DELIVERIES_PARAMS,
   listEvents: LIST_EVENTS_PARAMS,
+  listDeadLetters: LIST_DEAD_LETTERS_PARAMS,
+  listEventAttempts: LIST_EVENT_ATTEMPTS_PARAMS,
 };
 
 /** `/v1/payments/{id}` with `{id: 'pay_1'}` → `/v1/payments/pay_1` (each value URI-encoded). */

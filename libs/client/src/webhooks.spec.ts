@@ -71,6 +71,17 @@ describe('signWebhook / verifyWebhook (Standard Webhooks)', () => {
     expect(verifyWebhook(body, { ...headers, 'webhook-signature': signatures }, SECRET, { now: NOW * 1000 })).toEqual(EVENT);
   });
 
+  it('accepts a delivery signed by either secret when given both (the receiver side of a rotation)', () => {
+    const oldSecret = `whsec_${randomBytes(32).toString('base64')}`;
+    const signedByOld = delivery(oldSecret);
+    const signedByNew = delivery(SECRET);
+    expect(verifyWebhook(signedByOld.body, signedByOld.headers, [SECRET, oldSecret], { now: NOW * 1000 })).toEqual(EVENT);
+    expect(verifyWebhook(signedByNew.body, signedByNew.headers, [SECRET, oldSecret], { now: NOW * 1000 })).toEqual(EVENT);
+    const stranger = `whsec_${randomBytes(32).toString('base64')}`;
+    expect(verifyError(() => verifyWebhook(signedByOld.body, signedByOld.headers, [SECRET, stranger], { now: NOW * 1000 })).code).toBe('invalid_signature');
+    expect(verifyError(() => verifyWebhook(signedByOld.body, signedByOld.headers, [], { now: NOW * 1000 })).code).toBe('invalid_secret');
+  });
+
   it('rejects a tampered body', () => {
     const { body, headers } = delivery();
     const tampered = body.replace('12399', '1');

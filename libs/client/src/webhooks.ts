@@ -50,7 +50,9 @@ export function signWebhook(secret: string, id: string, timestampSeconds: number
 
 /**
  * Checks a webhook delivery from the gateway and returns its event. Pass the body exactly as received (the raw
- * bytes or string, not re-serialized JSON), the request's headers, and the endpoint's `whsec_…` secret.
+ * bytes or string, not re-serialized JSON), the request's headers, and the endpoint's `whsec_…` secret. While a
+ * secret is being rotated, pass both (`[newSecret, oldSecret]`): a delivery signed with either is accepted (during
+ * the gateway's grace period each delivery carries a signature by each secret).
  *
  * Standard Webhooks: `webhook-signature` holds one or more space-separated `v1,<base64 HMAC-SHA256>` of
  * `"{webhook-id}.{webhook-timestamp}.{body}"` keyed with the base64-decoded secret after `whsec_`; any one that
@@ -61,7 +63,12 @@ export function signWebhook(secret: string, id: string, timestampSeconds: number
  * @throws WebhookVerificationError with `code` missing_headers, invalid_timestamp, timestamp_too_old,
  *   timestamp_too_new, invalid_signature, invalid_secret or invalid_payload.
  */
-export function verifyWebhook(rawBody: string | Uint8Array, headers: WebhookHeaders, secret: string, options: VerifyWebhookOptions = {}): WebhookEvent {
+export function verifyWebhook(
+  rawBody: string | Uint8Array,
+  headers: WebhookHeaders,
+  secret: string | readonly string[],
+  options: VerifyWebhookOptions = {},
+): WebhookEvent {
   const id = header(headers, 'webhook-id');
   const timestamp = header(headers, 'webhook-timestamp');
   const signatures = header(headers, 'webhook-signature');
@@ -76,14 +83,16 @@ export function verifyWebhook(rawBody: string | Uint8Array, headers: WebhookHead
   if (-age > tolerance) throw new WebhookVerificationError('timestamp_too_new', `webhook-timestamp is ${-age} s in the future (tolerance ${tolerance} s)`);
 
   const body = bodyBytes(rawBody);
-  const expected = mac(secretKey(secret), id, timestamp, body);
+  const secrets = typeof secret === 'string' ? [secret] : [...secret];
+  if (secrets.length === 0) throw new WebhookVerificationError('invalid_secret', 'At least one webhook secret is needed');
+  const expected = secrets.map((one) => mac(secretKey(one), id, timestamp, body));
   let matched = false;
   for (const candidate of signatures.split(' ')) {
     const comma = candidate.indexOf(',');
     if (comma < 0 || candidate.slice(0, comma) !== 'v1') continue;
     const given = Buffer.from(candidate.slice(comma + 1), 'base64');
-    // Every candidate is compared (no early exit), each in constant time.
-    if (given.length === expected.length && timingSafeEqual(given, expected)) matched = true;
+    // Every candidate is compared with every secret (no early exit), each in constant time.
+    for (const mine of expected) if (given.length === mine.length && timingSafeEqual(given, mine)) matched = true;
   }
   if (!matched) throw new WebhookVerificationError('invalid_signature', 'No webhook-signature matches the body with this secret');
 

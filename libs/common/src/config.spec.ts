@@ -118,6 +118,7 @@ describe('loadConfig', () => {
       ADMIN_API_KEY: 'a-very-secret-admin-key-123',
       ALPHA_TOKEN: 't',
       BETA_TOKEN: 't',
+      SECRETS_ENCRYPTION_KEY: 'MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSwMfKQ9r8GKYo=',
     });
     expect(config.webhooks.allowPrivateUrls).toBe(false);
     expect(config.adminApiKeyGenerated).toBe(false);

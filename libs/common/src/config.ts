@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { isIP } from 'node:net';
+import { developmentKeyring, parseSecretsKey, SecretsKeyring } from './secret-box';
 
 /** The gateway's whole configuration, read once from the environment (see README, Configuration). */
 export interface AppConfig {
@@ -47,8 +48,37 @@ export interface AppConfig {
   rateLimitPerSecond: number;
   /** Consecutive provider failures that open its circuit, and how long it stays open before a trial call. */
   providerCircuit: { failureThreshold: number; openMs: number };
-  webhooks: { retryScheduleMs: number[]; timeoutMs: number; allowPrivateUrls: boolean };
+  webhooks: {
+    retryScheduleMs: number[];
+    timeoutMs: number;
+    allowPrivateUrls: boolean;
+    /** After a secret rotation, deliveries carry the old secret's signature too for this long. */
+    secretRotationGraceMs: number;
+    /** Deliveries to one endpoint in flight at once, per worker process; further ones wait without holding a slot. */
+    endpointConcurrency: number;
+    /** Consecutive failed attempts that open an endpoint's circuit, and how long its deliveries then wait. */
+    circuitThreshold: number;
+    circuitOpenMs: number;
+    /** An endpoint whose attempts have all failed for this long is disabled (endpoint.disabled is sent). */
+    disableAfterMs: number;
+  };
+  /** Encrypts webhook endpoint secrets at rest (SECRETS_ENCRYPTION_KEY, _KEY_ID, _OLD_KEYS). */
+  secrets: SecretsKeyring;
+  /** How long rows are kept before the worker deletes them in batches. */
+  retention: {
+    eventsMs: number;
+    attemptsMs: number;
+    inboundMs: number;
+    idempotencyMs: number;
+    intervalMs: number;
+    batchSize: number;
+  };
   worker: {
+    /**
+     * How long a job's lock in Redis lasts without renewal: a worker that died has its jobs taken over by another
+     * within about twice this.
+     */
+    lockMs: number;
     /** Parallel deliveries per worker process. */
     concurrency: number;
     /** How often the sweep re-enqueues deliveries Postgres holds as pending but Redis may have lost. */
@@ -183,6 +213,48 @@ export function parseDurations(name: string, text: string): number[] {
   });
 }
 
+function duration(env: Env, name: string, fallback: string, minMs: number, maxMs: number): number {
+  const text = str(env, name, fallback);
+  if (!/^\s*\d+(ms|s|m|h|d)\s*$/.test(text)) throw new ConfigError(name, 'must be one duration like 30s, 24h or 5d');
+  const [ms] = parseDurations(name, text);
+  if (ms < minMs || ms > maxMs) throw new ConfigError(name, `must be from ${minMs} ms to ${maxMs} ms`);
+  return ms;
+}
+
+const KEY_ID = /^[A-Za-z0-9_.-]{1,32}$/;
+
+/** SECRETS_ENCRYPTION_KEY (current), SECRETS_ENCRYPTION_KEY_ID, SECRETS_ENCRYPTION_OLD_KEYS (`id:key,id:key`). */
+export function loadSecretsKeyring(env: Env, production: boolean): SecretsKeyring {
+  const raw = env.SECRETS_ENCRYPTION_KEY;
+  if (raw === undefined || raw === '') {
+    if (production) throw new ConfigError('SECRETS_ENCRYPTION_KEY', 'is required when NODE_ENV=production (32 bytes, base64 or hex)');
+    const dev = developmentKeyring();
+    return { currentId: dev.currentId, keys: new Map([...dev.keys, ...oldKeys(env)]) };
+  }
+  const key = parseSecretsKey(raw);
+  if (!key) throw new ConfigError('SECRETS_ENCRYPTION_KEY', 'must be 32 bytes as base64 (44 characters) or hex (64)');
+  const currentId = str(env, 'SECRETS_ENCRYPTION_KEY_ID', 'k1');
+  if (!KEY_ID.test(currentId)) throw new ConfigError('SECRETS_ENCRYPTION_KEY_ID', 'must be 1-32 letters, digits or _.-');
+  const keys = new Map(oldKeys(env));
+  keys.set(currentId, key);
+  return { currentId, keys };
+}
+
+function oldKeys(env: Env): Array<[string, Buffer]> {
+  const name = 'SECRETS_ENCRYPTION_OLD_KEYS';
+  return (env[name] ?? '')
+    .split(',')
+    .map((part) => part.trim())
+    .filter(Boolean)
+    .map((part) => {
+      const colon = part.indexOf(':');
+      const id = part.slice(0, colon);
+      const key = colon > 0 ? parseSecretsKey(part.slice(colon + 1)) : null;
+      if (!KEY_ID.test(id) || !key) throw new ConfigError(name, 'must be id:key pairs (key 32 bytes, base64 or hex) separated by commas');
+      return [id, key] as [string, Buffer];
+    });
+}
+
 /**
  * `providers`: the schema of every registered provider (PROVIDER_MODULES from @app/providers). Provider names in
  * PAYMENTS_* are checked against them, and each schema parses its own variables.
@@ -287,8 +359,24 @@ export function loadConfig(env: Env = process.env, providers: readonly ProviderC
       retryScheduleMs: parseDurations('WEBHOOK_RETRY_SCHEDULE', str(env, 'WEBHOOK_RETRY_SCHEDULE', '5s,5m,30m,2h,5h,10h,10h')),
       timeoutMs: int(env, 'WEBHOOK_TIMEOUT_MS', 10_000, 1, 300_000),
       allowPrivateUrls: bool(env, 'WEBHOOK_ALLOW_PRIVATE_URLS', !production),
+      secretRotationGraceMs: duration(env, 'WEBHOOK_SECRET_ROTATION_GRACE', '24h', 0, 30 * 86_400_000),
+      endpointConcurrency: int(env, 'WEBHOOK_ENDPOINT_CONCURRENCY', 10, 1, 500),
+      circuitThreshold: int(env, 'WEBHOOK_CIRCUIT_THRESHOLD', 5, 1, 1000),
+      circuitOpenMs: duration(env, 'WEBHOOK_CIRCUIT_OPEN', '30s', 100, 86_400_000),
+      disableAfterMs: duration(env, 'WEBHOOK_DISABLE_AFTER', '5d', 1000, 365 * 86_400_000),
+    },
+    secrets: loadSecretsKeyring(env, production),
+    retention: {
+      eventsMs: duration(env, 'RETENTION_EVENTS', '30d', 60_000, 3650 * 86_400_000),
+      attemptsMs: duration(env, 'RETENTION_ATTEMPTS', '30d', 60_000, 3650 * 86_400_000),
+      inboundMs: duration(env, 'RETENTION_INBOUND_WEBHOOKS', '30d', 60_000, 3650 * 86_400_000),
+      // Never shorter than the window in which a key answers its first request again.
+      idempotencyMs: duration(env, 'RETENTION_IDEMPOTENCY_KEYS', '48h', 24 * 3_600_000, 3650 * 86_400_000),
+      intervalMs: duration(env, 'RETENTION_INTERVAL', '10m', 100, 86_400_000),
+      batchSize: int(env, 'RETENTION_BATCH_SIZE', 1000, 1, 100_000),
     },
     worker: {
+      lockMs: int(env, 'WORKER_LOCK_MS', 5_000, 1_000, 600_000),
       concurrency: int(env, 'WORKER_CONCURRENCY', 50, 1, 500),
       sweepIntervalMs: int(env, 'OUTBOX_SWEEP_INTERVAL_MS', 5_000, 100, 3_600_000),
       sweepGraceMs: int(env, 'OUTBOX_SWEEP_GRACE_MS', 10_000, 0, 3_600_000),

@@ -4,3 +4,4 @@ export * from './api-error';
 export * from './webhook-url';
 export * from './logging';
 export * from './process';
+export * from './secret-box';

@@ -81,6 +81,8 @@ export function configuredSecrets(config: AppConfig): string[] {
     ...config.redact.secrets,
     urlPassword(config.databaseUrl),
     urlPassword(config.redisUrl),
+    // The keys that seal webhook secrets, in the encodings an operator would paste them in.
+    ...[...config.secrets.keys.values()].flatMap((key) => [key.toString('base64'), key.toString('hex')]),
   ].filter(Boolean);
 }
 

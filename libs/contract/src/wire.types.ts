@@ -41,10 +41,12 @@ export const EVENT_TYPES = [
   'payout.created',
   'payout.succeeded',
   'payout.failed',
+  'endpoint.disabled',
 ] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
 export type PaymentEventType = Extract<EventType, `payment.${string}`>;
 export type PayoutEventType = Extract<EventType, `payout.${string}`>;
+export type EndpointEventType = Extract<EventType, `endpoint.${string}`>;
 
 export const SCOPES = ['payments:read', 'payments:write', 'payouts:read', 'payouts:write', 'webhooks:manage', 'admin'] as const;
 export type Scope = (typeof SCOPES)[number];
@@ -218,8 +220,66 @@ export interface DeliveryAttempt {
   responseStatus: number | null;
   durationMs: number | null;
   error?: string | null;
+  /** Why no 2xx came: http_status, redirect, timeout, connection, dns, refused (private address), invalid_url. */
+  errorKind?: string | null;
+  /** The first 1 KB of the receiver's answer. */
+  responseBody?: string | null;
   /** When it was made, or for a pending one when it is due. */
   at: string;
+}
+
+/** The answer to rotating an endpoint's secret: the new secret, shown this once. */
+export interface RotatedWebhookEndpoint extends CreatedWebhookEndpoint {
+  /** Until then each delivery is also signed with the previous secret. */
+  previousSecretExpiresAt: string | null;
+}
+
+export interface RecoverResult {
+  endpointId: string;
+  since: string;
+  /** Failed deliveries started over. */
+  recovered: number;
+}
+
+/** A delivery that failed after its last attempt. */
+export interface DeadLetter {
+  eventId: string;
+  eventType: EventType;
+  attempts: number;
+  lastResponseStatus: number | null;
+  lastError: string | null;
+  createdAt: string;
+  failedAt: string;
+}
+
+export interface DeadLetterPage {
+  data: DeadLetter[];
+  /** Pass as `before` for the next page; null on the last one. */
+  nextBefore: string | null;
+}
+
+/** One attempt at delivering an event to one endpoint. */
+export interface EventAttempt {
+  eventId: string;
+  endpointId: string;
+  attempt: number;
+  status: 'succeeded' | 'failed';
+  responseStatus: number | null;
+  durationMs: number;
+  error: string | null;
+  errorKind: string | null;
+  responseBody: string | null;
+  at: string;
+}
+
+/** The data of `endpoint.disabled`. */
+export interface DisabledEndpointData {
+  id: string;
+  object: 'webhook_endpoint';
+  url: string;
+  enabled: false;
+  failingSince: string;
+  disabledAt: string;
 }
 
 interface EventOf<T extends EventType, D> {
@@ -227,19 +287,34 @@ interface EventOf<T extends EventType, D> {
   object: 'event';
   type: T;
   timestamp: string;
+  /**
+   * The resource's version after this change, increasing per resource: deliveries may arrive out of order, so a
+   * consumer that has applied a higher sequence for `data.id` drops this one as stale.
+   */
+  sequence?: number;
   data: D;
 }
-/** An event as `GET /v1/events` shows it; `data` is the payment or the payout, by `type`. */
-export type Event = EventOf<PaymentEventType, Payment> | EventOf<PayoutEventType, Payout>;
+/** An event as `GET /v1/events` shows it; `data` is the payment, the payout or the endpoint, by `type`. */
+export type Event =
+  | EventOf<PaymentEventType, Payment>
+  | EventOf<PayoutEventType, Payout>
+  | EventOf<EndpointEventType, DisabledEndpointData>;
 
 interface WebhookEventOf<T extends EventType, D> {
   id: string;
   type: T;
   timestamp: string;
+  /** See Event.sequence. */
+  sequence?: number;
   data: D;
 }
+export type PaymentWebhookEvent = WebhookEventOf<PaymentEventType, Payment>;
+export type PayoutWebhookEvent = WebhookEventOf<PayoutEventType, Payout>;
 /** The body POSTed to a webhook endpoint (what `verifyWebhook` returns); `webhook-id` is its `id`. */
-export type WebhookEvent = WebhookEventOf<PaymentEventType, Payment> | WebhookEventOf<PayoutEventType, Payout>;
+export type WebhookEvent =
+  | WebhookEventOf<PaymentEventType, Payment>
+  | WebhookEventOf<PayoutEventType, Payout>
+  | WebhookEventOf<EndpointEventType, DisabledEndpointData>;
 
 export interface RedeliverResult {
   eventId: string;
@@ -357,6 +432,23 @@ export interface RedeliverInput {
   endpointId?: string;
 }
 
+export interface RecoverInput {
+  /** ISO-8601: failed deliveries of events created at or after this time are sent again. */
+  since: string;
+}
+
+export interface ListDeadLettersParams {
+  limit?: number;
+  /** `nextBefore` of the previous page. */
+  before?: string;
+}
+
+export interface ListEventAttemptsParams {
+  limit?: number;
+  /** Only the attempts to this endpoint (one delivery). */
+  endpointId?: string;
+}
+
 // ---------------------------------------------------------------------------------------------------------------
 // Field lists: each wire type's keys at runtime, `true` for a required key and 'optional' for an optional one.
 // `satisfies FieldSpec<T>` makes the compiler fail when a list misses a key of its type, names a key the type does not
@@ -421,12 +513,34 @@ export const CREATED_WEBHOOK_ENDPOINT_FIELDS = {
 } as const satisfies FieldSpec<CreatedWebhookEndpoint>;
 
 export const DELIVERY_ATTEMPT_FIELDS = {
-  eventId: true, attempt: true, status: true, responseStatus: true, durationMs: true, error: 'optional', at: true,
+  eventId: true, attempt: true, status: true, responseStatus: true, durationMs: true, error: 'optional', errorKind: 'optional',
+  responseBody: 'optional', at: true,
 } as const satisfies FieldSpec<DeliveryAttempt>;
 
-export const EVENT_FIELDS = { id: true, object: true, type: true, timestamp: true, data: true } as const satisfies FieldSpec<Event>;
+export const ROTATED_WEBHOOK_ENDPOINT_FIELDS = {
+  ...CREATED_WEBHOOK_ENDPOINT_FIELDS, previousSecretExpiresAt: true,
+} as const satisfies FieldSpec<RotatedWebhookEndpoint>;
 
-export const WEBHOOK_EVENT_FIELDS = { id: true, type: true, timestamp: true, data: true } as const satisfies FieldSpec<WebhookEvent>;
+export const RECOVER_RESULT_FIELDS = { endpointId: true, since: true, recovered: true } as const satisfies FieldSpec<RecoverResult>;
+
+export const DEAD_LETTER_FIELDS = {
+  eventId: true, eventType: true, attempts: true, lastResponseStatus: true, lastError: true, createdAt: true, failedAt: true,
+} as const satisfies FieldSpec<DeadLetter>;
+
+export const DEAD_LETTER_PAGE_FIELDS = { data: true, nextBefore: true } as const satisfies FieldSpec<DeadLetterPage>;
+
+export const EVENT_ATTEMPT_FIELDS = {
+  eventId: true, endpointId: true, attempt: true, status: true, responseStatus: true, durationMs: true, error: true,
+  errorKind: true, responseBody: true, at: true,
+} as const satisfies FieldSpec<EventAttempt>;
+
+export const EVENT_FIELDS = {
+  id: true, object: true, type: true, timestamp: true, sequence: 'optional', data: true,
+} as const satisfies FieldSpec<Event>;
+
+export const WEBHOOK_EVENT_FIELDS = {
+  id: true, type: true, timestamp: true, sequence: 'optional', data: true,
+} as const satisfies FieldSpec<WebhookEvent>;
 
 export const REDELIVER_RESULT_FIELDS = { eventId: true, deliveries: true } as const satisfies FieldSpec<RedeliverResult>;
 
@@ -451,6 +565,11 @@ export const RESPONSE_FIELDS = {
   WebhookEndpoint: WEBHOOK_ENDPOINT_FIELDS,
   CreatedWebhookEndpoint: CREATED_WEBHOOK_ENDPOINT_FIELDS,
   DeliveryAttempt: DELIVERY_ATTEMPT_FIELDS,
+  RotatedWebhookEndpoint: ROTATED_WEBHOOK_ENDPOINT_FIELDS,
+  RecoverResult: RECOVER_RESULT_FIELDS,
+  DeadLetter: DEAD_LETTER_FIELDS,
+  DeadLetterPage: DEAD_LETTER_PAGE_FIELDS,
+  EventAttempt: EVENT_ATTEMPT_FIELDS,
   Event: EVENT_FIELDS,
   RedeliverResult: REDELIVER_RESULT_FIELDS,
   ErrorEnvelope: ERROR_ENVELOPE_FIELDS,
@@ -473,6 +592,7 @@ export const UPDATE_WEBHOOK_ENDPOINT_INPUT_FIELDS = {
   url: 'optional', events: 'optional', description: 'optional', enabled: 'optional',
 } as const satisfies FieldSpec<UpdateWebhookEndpointInput>;
 export const REDELIVER_INPUT_FIELDS = { endpointId: 'optional' } as const satisfies FieldSpec<RedeliverInput>;
+export const RECOVER_INPUT_FIELDS = { since: true } as const satisfies FieldSpec<RecoverInput>;
 
 export const PAGE_PARAMS = { limit: 'optional', cursor: 'optional' } as const satisfies FieldSpec<PageParams>;
 export const LIST_PAYMENTS_PARAMS = {
@@ -481,3 +601,5 @@ export const LIST_PAYMENTS_PARAMS = {
 export const LIST_EVENTS_PARAMS = { ...PAGE_PARAMS, type: 'optional' } as const satisfies FieldSpec<ListEventsParams>;
 export const LIST_BENEFICIARIES_PARAMS = { provider: 'optional' } as const satisfies FieldSpec<ListBeneficiariesParams>;
 export const LIST_DELIVERIES_PARAMS = { limit: 'optional' } as const satisfies FieldSpec<ListDeliveriesParams>;
+export const LIST_DEAD_LETTERS_PARAMS = { limit: 'optional', before: 'optional' } as const satisfies FieldSpec<ListDeadLettersParams>;
+export const LIST_EVENT_ATTEMPTS_PARAMS = { limit: 'optional', endpointId: 'optional' } as const satisfies FieldSpec<ListEventAttemptsParams>;

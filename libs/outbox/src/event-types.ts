@@ -13,5 +13,10 @@ export interface WebhookEventBody {
   id: string;
   type: EventType;
   timestamp: string;
+  /**
+   * The resource's version after this change (per resource, increasing): a consumer that has applied a higher one
+   * drops this event as stale. Deliveries may arrive out of order; retries keep their `webhook-id`.
+   */
+  sequence?: number;
   data: Record<string, unknown>;
 }

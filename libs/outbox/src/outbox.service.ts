@@ -35,9 +35,9 @@ function dedupeKey(event: EmitInput): string {
  */
 function eventsAndDeliveries(n: number, onlyIf = 'true'): string {
   return `event AS (
-         INSERT INTO events (id, owner_id, type, resource_id, dedupe_key, data, created_at)
-         SELECT e.id, e.owner_id, e.type, e.resource_id, e.dedupe_key, e.data, now()
-           FROM jsonb_to_recordset($${n}::jsonb) AS e(id text, owner_id text, type text, resource_id text, dedupe_key text, data jsonb)
+         INSERT INTO events (id, owner_id, type, resource_id, dedupe_key, sequence, data, created_at)
+         SELECT e.id, e.owner_id, e.type, e.resource_id, e.dedupe_key, e.sequence, e.data, now()
+           FROM jsonb_to_recordset($${n}::jsonb) AS e(id text, owner_id text, type text, resource_id text, dedupe_key text, sequence bigint, data jsonb)
           WHERE ${onlyIf}
          ON CONFLICT (dedupe_key) DO NOTHING
          RETURNING id, owner_id, type
@@ -61,6 +61,8 @@ function eventRows(events: EmitInput[]): string {
       type: event.type,
       resource_id: event.resourceId,
       dedupe_key: `${event.resourceId}:${event.version}:${event.type}`,
+      // The per-resource sequence a consumer orders by: the resource's version after the change.
+      sequence: event.version,
       data: event.data,
     })),
   );

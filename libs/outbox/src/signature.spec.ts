@@ -26,4 +26,17 @@ describe('Standard Webhooks signature', () => {
     expect(new Webhook(fresh).verify(body, headers)).toEqual(JSON.parse(body));
     expect(() => new Webhook(fresh).verify(`${body} `, headers)).toThrow();
   });
+
+  it('signs with every secret given, current first, and standardwebhooks verifies with either (rotation grace)', () => {
+    const current = newWebhookSecret();
+    const previous = newWebhookSecret();
+    const now = Math.floor(Date.now() / 1000);
+    const headers = webhookHeaders([current, previous], id, now, body);
+    const entries = headers['webhook-signature'].split(' ');
+    expect(entries).toEqual([signWebhook(current, id, now, body), signWebhook(previous, id, now, body)]);
+    expect(new Webhook(current).verify(body, headers)).toEqual(JSON.parse(body));
+    expect(new Webhook(previous).verify(body, headers)).toEqual(JSON.parse(body));
+    expect(() => new Webhook(newWebhookSecret()).verify(body, headers)).toThrow();
+    expect(() => webhookHeaders([], id, now, body)).toThrow();
+  });
 });

@@ -20,11 +20,18 @@ export function signWebhook(secret: string, id: string, timestampSeconds: number
   return `v1,${mac}`;
 }
 
-export function webhookHeaders(secret: string, id: string, timestampSeconds: number, body: string): Record<string, string> {
+/**
+ * The Standard Webhooks headers. With several secrets (the current one and, during a rotation's grace period, the
+ * previous one) the signature header carries one space-separated `v1,` entry per secret, current first: a
+ * receiver that still holds the old secret and one that already holds the new one both verify it.
+ */
+export function webhookHeaders(secrets: string | readonly string[], id: string, timestampSeconds: number, body: string): Record<string, string> {
+  const all = typeof secrets === 'string' ? [secrets] : secrets;
+  if (all.length === 0) throw new Error('a webhook needs at least one secret to be signed');
   return {
     'content-type': 'application/json',
     'webhook-id': id,
     'webhook-timestamp': String(timestampSeconds),
-    'webhook-signature': signWebhook(secret, id, timestampSeconds, body),
+    'webhook-signature': all.map((secret) => signWebhook(secret, id, timestampSeconds, body)).join(' '),
   };
 }

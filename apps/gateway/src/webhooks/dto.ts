@@ -1,7 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { ArrayMaxSize, ArrayMinSize, IsArray, IsBoolean, IsIn, IsOptional, IsString, Length, MaxLength } from 'class-validator';
+import { ArrayMaxSize, ArrayMinSize, IsArray, IsBoolean, IsDateString, IsIn, IsOptional, IsString, Length, MaxLength } from 'class-validator';
 import { EVENT_TYPES } from '@app/outbox';
-import { PageQuery } from '../payments/dto/list-payments.query';
+import { LimitQuery, PageQuery } from '../payments/dto/list-payments.query';
 import { OptionalBody } from '../http/validation';
 
 const SUBSCRIBABLE = [...EVENT_TYPES, '*'];
@@ -43,5 +43,20 @@ export class ListEventsQuery extends PageQuery {
 @OptionalBody()
 export class RedeliverDto {
   @ApiPropertyOptional({ minLength: 1, maxLength: 64, description: 'One endpoint; else every endpoint now subscribed to the event' })
+  @IsOptional() @IsString() @Length(1, 64) endpointId?: string;
+}
+
+export class RecoverDto {
+  @ApiProperty({ format: 'date-time', example: '2024-11-22T00:00:00Z', description: 'Failed deliveries of events created at or after this time are sent again' })
+  @IsDateString({ strict: true }) since: string;
+}
+
+export class DeadLettersQuery extends LimitQuery {
+  @ApiPropertyOptional({ format: 'date-time', description: 'nextBefore of the previous page' })
+  @IsOptional() @IsDateString({ strict: true }) before?: string;
+}
+
+export class EventAttemptsQuery extends LimitQuery {
+  @ApiPropertyOptional({ minLength: 1, maxLength: 64, description: 'Only the attempts to this endpoint (one delivery)' })
   @IsOptional() @IsString() @Length(1, 64) endpointId?: string;
 }

@@ -5,15 +5,27 @@ import { ShownOnce } from '../http/idempotency.interceptor';
 import { ApiBodyErrors, ApiErrors, ApiIdempotent, ApiKeyAuth } from '../http/openapi/api-errors.decorator';
 import {
   CreatedWebhookEndpointSchema,
+  DeadLetterPageSchema,
   DeliveryAttemptListSchema,
+  EventAttemptListSchema,
   EventPageSchema,
   EventSchema,
+  RecoverResultSchema,
   RedeliverResultSchema,
+  RotatedWebhookEndpointSchema,
   WebhookEndpointListSchema,
   WebhookEndpointSchema,
 } from '../http/openapi/webhooks.schema';
 import { LimitQuery } from '../payments/dto/list-payments.query';
-import { CreateWebhookEndpointDto, ListEventsQuery, RedeliverDto, UpdateWebhookEndpointDto } from './dto';
+import {
+  CreateWebhookEndpointDto,
+  DeadLettersQuery,
+  EventAttemptsQuery,
+  ListEventsQuery,
+  RecoverDto,
+  RedeliverDto,
+  UpdateWebhookEndpointDto,
+} from './dto';
 import { WebhookEndpointsService } from './webhook-endpoints.service';
 
 @ApiTags('webhooks')
@@ -81,6 +93,35 @@ export class WebhookEndpointsController {
   deliveries(@CurrentPrincipal() principal: Principal, @Param('id') id: string, @Query() query: LimitQuery) {
     return this.endpoints.deliveries(principal, id, query.limit);
   }
+
+  @Post(':id/rotate-secret')
+  @HttpCode(200)
+  @ApiOperation({
+    summary: 'Replace the signing secret; the old one keeps signing too for WEBHOOK_SECRET_ROTATION_GRACE (scope webhooks:manage)',
+  })
+  @ApiOkResponse({ type: RotatedWebhookEndpointSchema })
+  @ApiErrors(404)
+  rotateSecret(@CurrentPrincipal() principal: Principal, @Param('id') id: string) {
+    return this.endpoints.rotateSecret(principal, id);
+  }
+
+  @Post(':id/recover')
+  @HttpCode(202)
+  @ApiOperation({ summary: 'Send again every failed delivery to this endpoint of events since a time (scope webhooks:manage)' })
+  @ApiAcceptedResponse({ type: RecoverResultSchema })
+  @ApiErrors(404)
+  @ApiBodyErrors()
+  recover(@CurrentPrincipal() principal: Principal, @Param('id') id: string, @Body() body: RecoverDto) {
+    return this.endpoints.recover(principal, id, new Date(body.since));
+  }
+
+  @Get(':id/dead-letters')
+  @ApiOperation({ summary: 'Deliveries to this endpoint that failed after their last attempt, newest first (scope webhooks:manage)' })
+  @ApiOkResponse({ type: DeadLetterPageSchema })
+  @ApiErrors(404, 422)
+  deadLetters(@CurrentPrincipal() principal: Principal, @Param('id') id: string, @Query() query: DeadLettersQuery) {
+    return this.endpoints.deadLetters(principal, id, query.limit, query.before ? new Date(query.before) : undefined);
+  }
 }
 
 @ApiTags('webhooks')
@@ -116,5 +157,13 @@ export class EventsController {
   @ApiBodyErrors()
   redeliver(@CurrentPrincipal() principal: Principal, @Param('id') id: string, @Body() body: RedeliverDto) {
     return this.endpoints.redeliver(principal, id, body.endpointId);
+  }
+
+  @Get(':id/attempts')
+  @ApiOperation({ summary: "Every attempt at delivering this event, oldest first, with status, duration and the answer's first 1 KB (scope webhooks:manage)" })
+  @ApiOkResponse({ type: EventAttemptListSchema })
+  @ApiErrors(404, 422)
+  attempts(@CurrentPrincipal() principal: Principal, @Param('id') id: string, @Query() query: EventAttemptsQuery) {
+    return this.endpoints.eventAttempts(principal, id, query.endpointId, query.limit);
   }
 }

@@ -1,11 +1,11 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { ApiError, APP_CONFIG, AppConfig, checkWebhookUrl, isId, newId } from '@app/common';
 import { ownerFilter, Principal } from '@app/auth';
-import { EventEntity, WebhookEndpointEntity, WebhookRepository } from '@app/persistence';
+import { EventEntity, WebhookAttemptEntity, WebhookEndpointEntity, WebhookRepository } from '@app/persistence';
 import { DeliveryRelay, newWebhookSecret } from '@app/outbox';
 import { CreateWebhookEndpointDto, UpdateWebhookEndpointDto } from './dto';
 
-function presentEndpoint(row: WebhookEndpointEntity) {
+function presentEndpoint(row: Omit<WebhookEndpointEntity, 'secret' | 'secretKeyId'>) {
   return {
     id: row.id,
     object: 'webhook_endpoint',
@@ -20,7 +20,29 @@ function presentEndpoint(row: WebhookEndpointEntity) {
 }
 
 function presentEvent(row: EventEntity) {
-  return { id: row.id, object: 'event', type: row.type, timestamp: row.createdAt.toISOString(), data: row.data };
+  return {
+    id: row.id,
+    object: 'event',
+    type: row.type,
+    timestamp: row.createdAt.toISOString(),
+    ...(row.sequence !== null ? { sequence: row.sequence } : {}),
+    data: row.data,
+  };
+}
+
+function presentAttempt(a: WebhookAttemptEntity) {
+  return {
+    eventId: a.eventId,
+    endpointId: a.endpointId,
+    attempt: a.attempt,
+    status: a.status,
+    responseStatus: a.responseStatus,
+    durationMs: a.durationMs,
+    error: a.error,
+    errorKind: a.errorKind,
+    responseBody: a.responseBody,
+    at: a.at.toISOString(),
+  };
 }
 
 /** `["*"]` or a list of event types without repeats. */
@@ -42,22 +64,78 @@ export class WebhookEndpointsService {
 
   async create(principal: Principal, dto: CreateWebhookEndpointDto) {
     const now = new Date();
-    const row: WebhookEndpointEntity = {
+    const secret = newWebhookSecret();
+    const row = {
       id: newId('we'),
       ownerId: principal.keyId,
       url: await checkWebhookUrl(dto.url, this.config.webhooks.allowPrivateUrls),
       events: normalizeEvents(dto.events),
       description: dto.description ?? null,
-      secret: newWebhookSecret(),
+      previousSecret: null,
+      previousSecretKeyId: null,
+      previousSecretExpiresAt: null,
       enabled: true,
       disabledReason: null,
+      disabledAt: null,
+      failingSince: null,
       createdAt: now,
       updatedAt: now,
       deletedAt: null,
     };
-    await this.webhooks.insertEndpoint(row);
-    // The secret is shown here once; it is never listed again.
-    return { ...presentEndpoint(row), secret: row.secret };
+    // Stored sealed; the clear secret is shown here once and never listed again.
+    await this.webhooks.insertEndpoint(row, secret);
+    return { ...presentEndpoint(row), secret };
+  }
+
+  /**
+   * A new signing secret, shown once. Until `previousSecretExpiresAt` each delivery carries a signature by the old
+   * secret too, so receivers can switch at their own pace.
+   */
+  async rotateSecret(principal: Principal, id: string) {
+    const row = await this.findEndpoint(principal, id);
+    const secret = newWebhookSecret();
+    const rotated = await this.webhooks.rotateSecret(row.id, secret, this.config.webhooks.secretRotationGraceMs);
+    if (!rotated) throw ApiError.notFound('Webhook endpoint');
+    return { ...presentEndpoint(rotated), secret, previousSecretExpiresAt: rotated.previousSecretExpiresAt?.toISOString() ?? null };
+  }
+
+  /** Every delivery to this endpoint that failed for good, of events since `since`, starts over. */
+  async recover(principal: Principal, id: string, since: Date) {
+    const row = await this.findEndpoint(principal, id);
+    if (since.getTime() > Date.now()) {
+      throw ApiError.invalid('since must not be in the future', [{ field: 'since', message: 'must not be in the future' }]);
+    }
+    const refs = await this.webhooks.recoverFailed(row.id, since);
+    for (let i = 0; i < refs.length; i += 500) await this.relay.enqueue(refs.slice(i, i + 500));
+    return { endpointId: row.id, since: since.toISOString(), recovered: refs.length };
+  }
+
+  /** Dead letters: deliveries to this endpoint that failed after their last attempt, newest first. */
+  async deadLetters(principal: Principal, id: string, limit: number, before?: Date) {
+    const row = await this.findEndpoint(principal, id);
+    const rows = await this.webhooks.deadLetters(row.id, limit + 1, before);
+    const data = rows.slice(0, limit).map((d) => ({
+      eventId: d.eventId,
+      eventType: d.eventType,
+      attempts: d.attempts,
+      lastResponseStatus: d.lastResponseStatus,
+      lastError: d.lastError,
+      createdAt: d.createdAt.toISOString(),
+      failedAt: d.failedAt.toISOString(),
+    }));
+    return { data, nextBefore: rows.length > limit ? data[data.length - 1].createdAt : null };
+  }
+
+  /** Every attempt at delivering this event (to the endpoints the caller can see), oldest first. */
+  async eventAttempts(principal: Principal, id: string, endpointId: string | undefined, limit: number) {
+    const event = await this.findEvent(principal, id);
+    const owner = ownerFilter(principal);
+    let endpointIds: string[] | null = owner === null ? null : await this.webhooks.endpointIdsOf(owner);
+    if (endpointId !== undefined) {
+      const endpoint = await this.findEndpoint(principal, endpointId);
+      endpointIds = [endpoint.id];
+    }
+    return { data: (await this.webhooks.attemptsOfEvent(event.id, endpointIds, limit)).map(presentAttempt) };
   }
 
   async list(principal: Principal) {
@@ -76,9 +154,13 @@ export class WebhookEndpointsService {
     if (dto.enabled !== undefined) {
       row.enabled = dto.enabled;
       row.disabledReason = dto.enabled ? null : 'disabled through the API';
+      row.disabledAt = dto.enabled ? null : new Date();
+      // Enabled again: the failures before now no longer count toward disabling it.
+      if (dto.enabled) row.failingSince = null;
     }
     row.updatedAt = new Date();
     await this.webhooks.saveEndpoint(row);
+    // Its deliveries that waited while it was disabled are picked up again by the worker's sweep.
     return presentEndpoint(row);
   }
 
@@ -110,6 +192,8 @@ export class WebhookEndpointsService {
           responseStatus: a.responseStatus,
           durationMs: a.durationMs,
           error: a.error,
+          errorKind: a.errorKind,
+          responseBody: a.responseBody,
           at: a.at.toISOString(),
         })),
       ].slice(0, limit),

@@ -1,25 +1,44 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource } from 'typeorm';
+import { DataSource, EntityManager } from 'typeorm';
+import { APP_CONFIG, AppConfig } from '@app/common';
 import type { DeliveryJobData } from '@app/outbox';
-import type { DeliveryStatus } from '@app/persistence';
+import { openEndpointSecrets, type DeliveryStatus } from '@app/persistence';
 import { Batcher } from './batcher';
 
 /** What one send needs, read when the delivery is claimed: attempts so far, the endpoint and the event. */
 export interface DeliveryTarget {
   attempts: number;
   url: string;
-  secret: string;
+  /** In clear: the current secret, then the previous one while a rotation's grace period lasts. */
+  secrets: string[];
+  /** Secrets that could not be opened (a key missing from the keyring): the delivery cannot be signed. */
+  secretError: string | null;
   eventType: string;
   eventCreatedAt: Date;
+  eventSequence: number | null;
   eventData: Record<string, unknown>;
 }
+
+/** The outcome of a claim: claimed for this send, held by another send until later, or nothing to send. */
+export type ClaimResult = { kind: 'claimed'; target: DeliveryTarget } | { kind: 'held'; forMs: number } | { kind: 'none' };
 
 export interface AttemptRecord {
   at: Date;
   responseStatus: number | null;
   durationMs: number;
   error: string | null;
+  errorKind: string | null;
+  responseBody: string | null;
+}
+
+/** An endpoint this worker just disabled for sustained failure. */
+export interface DisabledEndpoint {
+  id: string;
+  ownerId: string;
+  url: string;
+  failingSince: Date;
+  disabledAt: Date;
 }
 
 /** The delivery's state after an attempt. */
@@ -56,15 +75,27 @@ export class DeliveryRepository {
   private readonly claims = new Batcher((requests: ClaimRequest[]) => this.claimBatch(requests), { maxBatch: 100, maxConcurrent: 8 });
   private readonly records = new Batcher((requests: RecordRequest[]) => this.recordBatch(requests), { maxBatch: 100, maxConcurrent: 8 });
 
-  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
 
   /**
    * Claims a pending delivery of this generation for one send, for at most `forMs`, and reads what the send
-   * needs. Null when there is nothing to send: the delivery finished, was redelivered under another generation,
-   * its endpoint is disabled or deleted, or another worker holds an unexpired claim.
+   * needs. `held` when another send holds an unexpired claim (a worker that may have died: the caller comes back
+   * when the claim runs out); `none` when there is nothing to send: the delivery finished, was redelivered under
+   * another generation, or its endpoint is disabled or deleted.
    */
-  claim(ref: DeliveryJobData, forMs: number): Promise<DeliveryTarget | null> {
-    return this.claims.submit({ ref, forMs });
+  async claim(ref: DeliveryJobData, forMs: number): Promise<ClaimResult> {
+    const target = await this.claims.submit({ ref, forMs });
+    if (target) return { kind: 'claimed', target };
+    const held: Array<{ wait_ms: number }> = await this.dataSource.query(
+      `SELECT GREATEST(0, EXTRACT(EPOCH FROM (d.claimed_until - now())) * 1000)::float8 AS wait_ms
+         FROM webhook_deliveries d JOIN webhook_endpoints e ON e.id = d.endpoint_id AND e.enabled AND e.deleted_at IS NULL
+        WHERE d.event_id = $1 AND d.endpoint_id = $2 AND d.generation = $3 AND d.status = 'pending' AND d.claimed_until > now()`,
+      [ref.eventId, ref.endpointId, ref.generation],
+    );
+    return held.length ? { kind: 'held', forMs: Math.ceil(Number(held[0].wait_ms)) } : { kind: 'none' };
   }
 
   private async claimBatch(requests: ClaimRequest[]): Promise<Array<DeliveryTarget | null>> {
@@ -77,10 +108,11 @@ export class DeliveryRepository {
           WHERE d.event_id = request.event_id AND d.endpoint_id = request.endpoint_id AND d.generation = request.generation
             AND d.status = 'pending' AND (d.claimed_until IS NULL OR d.claimed_until < now())
             AND e.id = d.endpoint_id AND e.enabled AND e.deleted_at IS NULL
-         RETURNING d.event_id, d.endpoint_id, d.attempts, e.url, e.secret
+         RETURNING d.event_id, d.endpoint_id, d.attempts, e.url, e.secret, e.secret_key_id, e.previous_secret,
+                   e.previous_secret_key_id, e.previous_secret_expires_at
        )
-       SELECT claimed.event_id, claimed.endpoint_id, claimed.attempts, claimed.url, claimed.secret,
-              ev.type AS event_type, ev.created_at AS event_created_at, ev.data AS event_data
+       SELECT claimed.*, ev.type AS event_type, ev.created_at AS event_created_at, ev.sequence AS event_sequence,
+              ev.data AS event_data
          FROM claimed JOIN events ev ON ev.id = claimed.event_id`,
       [
         requests.map((r) => r.ref.eventId),
@@ -96,12 +128,21 @@ export class DeliveryRepository {
       // The same delivery twice in one batch is claimed once: only the first request gets it.
       byKey.delete(k);
       if (!row) return null;
+      let secrets: string[] = [];
+      let secretError: string | null = null;
+      try {
+        secrets = openEndpointSecrets(this.config.secrets, { ...row, id: row.endpoint_id } as never);
+      } catch (error) {
+        secretError = (error as Error).message;
+      }
       return {
         attempts: row.attempts,
         url: row.url,
-        secret: row.secret,
+        secrets,
+        secretError,
         eventType: row.event_type,
         eventCreatedAt: row.event_created_at,
+        eventSequence: row.event_sequence === null ? null : Number(row.event_sequence),
         eventData: row.event_data,
       };
     });
@@ -133,9 +174,9 @@ export class DeliveryRepository {
     const rows: Array<{ event_id: string; endpoint_id: string }> = await this.dataSource.query(
       `WITH request AS (
          SELECT * FROM unnest($1::text[], $2::text[], $3::int[], $4::int[], $5::text[], $6::text[], $7::int[], $8::int[],
-                              $9::text[], $10::timestamptz[], $11::float8[], $12::text[])
+                              $9::text[], $10::timestamptz[], $11::float8[], $12::text[], $13::text[], $14::text[])
            AS r(event_id, endpoint_id, generation, attempt, status, attempt_status, response_status, duration_ms,
-                error, at, retry_ms, disable_reason)
+                error, at, retry_ms, disable_reason, error_kind, response_body)
        ), delivery AS (
          UPDATE webhook_deliveries d
             SET attempts = request.attempt, status = request.status, last_response_status = request.response_status,
@@ -147,14 +188,20 @@ export class DeliveryRepository {
             AND d.status = 'pending' AND d.attempts = request.attempt - 1
          RETURNING d.event_id, d.endpoint_id
        ), recorded AS (
-         INSERT INTO webhook_attempts (event_id, endpoint_id, attempt, status, response_status, duration_ms, error, at)
+         INSERT INTO webhook_attempts (event_id, endpoint_id, attempt, status, response_status, duration_ms, error, error_kind, response_body, at)
          SELECT request.event_id, request.endpoint_id, request.attempt, request.attempt_status, request.response_status,
-                request.duration_ms, request.error, request.at
+                request.duration_ms, request.error, request.error_kind, request.response_body, request.at
            FROM request JOIN delivery USING (event_id, endpoint_id)
        ), disabled AS (
-         UPDATE webhook_endpoints e SET enabled = false, disabled_reason = request.disable_reason, updated_at = now()
+         UPDATE webhook_endpoints e SET enabled = false, disabled_reason = request.disable_reason, disabled_at = now(), updated_at = now()
            FROM request JOIN delivery USING (event_id, endpoint_id)
           WHERE e.id = request.endpoint_id AND e.enabled AND request.disable_reason IS NOT NULL
+       ), healthy AS (
+         -- A success ends the endpoint's failing streak; written only when there is one, so the hot path does not
+         -- update the endpoint row on every delivery.
+         UPDATE webhook_endpoints e SET failing_since = NULL
+          WHERE e.failing_since IS NOT NULL
+            AND e.id IN (SELECT request.endpoint_id FROM request JOIN delivery USING (event_id, endpoint_id) WHERE request.attempt_status = 'succeeded')
        )
        SELECT event_id, endpoint_id FROM delivery`,
       [
@@ -170,6 +217,8 @@ export class DeliveryRepository {
         requests.map((r) => r.attempt.at),
         requests.map((r) => (r.verdict.status === 'pending' ? r.verdict.retryInMs : 0)),
         requests.map((r) => (r.verdict.status === 'failed' ? (r.verdict.disableEndpoint ?? null) : null)),
+        requests.map((r) => r.attempt.errorKind),
+        requests.map((r) => r.attempt.responseBody),
       ],
     );
     const applied = new Set(rows.map((row) => key(row.event_id, row.endpoint_id)));
@@ -194,10 +243,24 @@ export class DeliveryRepository {
       const verdict = current ? decide(attemptNumber) : null;
       const attemptStatus = attempt.error === null ? 'succeeded' : 'failed';
       await manager.query(
-        `INSERT INTO webhook_attempts (event_id, endpoint_id, attempt, status, response_status, duration_ms, error, at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
-        [ref.eventId, ref.endpointId, attemptNumber, attemptStatus, attempt.responseStatus, attempt.durationMs, attempt.error, attempt.at],
+        `INSERT INTO webhook_attempts (event_id, endpoint_id, attempt, status, response_status, duration_ms, error, error_kind, response_body, at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
+        [
+          ref.eventId,
+          ref.endpointId,
+          attemptNumber,
+          attemptStatus,
+          attempt.responseStatus,
+          attempt.durationMs,
+          attempt.error,
+          attempt.errorKind,
+          attempt.responseBody,
+          attempt.at,
+        ],
       );
+      if (attemptStatus === 'succeeded') {
+        await manager.query(`UPDATE webhook_endpoints SET failing_since = NULL WHERE id = $1 AND failing_since IS NOT NULL`, [ref.endpointId]);
+      }
       if (!verdict) return null;
       await manager.query(
         `UPDATE webhook_deliveries
@@ -217,12 +280,35 @@ export class DeliveryRepository {
       );
       if (verdict.status === 'failed' && verdict.disableEndpoint) {
         await manager.query(
-          `UPDATE webhook_endpoints SET enabled = false, disabled_reason = $2, updated_at = now() WHERE id = $1 AND enabled`,
+          `UPDATE webhook_endpoints SET enabled = false, disabled_reason = $2, disabled_at = now(), updated_at = now() WHERE id = $1 AND enabled`,
           [ref.endpointId, verdict.disableEndpoint],
         );
       }
       return { attemptNumber, verdict };
     });
+  }
+
+  /**
+   * Notes a failed attempt against the endpoint's health: starts its failing streak at `at` if none is running, and
+   * disables it when the streak has lasted `disableAfterMs`. Returns the endpoint when this call disabled it (only
+   * one caller can: the update requires it enabled).
+   */
+  async noteFailure(endpointId: string, at: Date, disableAfterMs: number, manager: EntityManager = this.dataSource.manager): Promise<DisabledEndpoint | null> {
+    await manager.query(`UPDATE webhook_endpoints SET failing_since = $2 WHERE id = $1 AND failing_since IS NULL AND enabled`, [endpointId, at]);
+    const rows: Array<{ id: string; owner_id: string; url: string; failing_since: Date; disabled_at: Date }> = await manager.query(
+      // Wrapped in a SELECT: TypeORM answers a bare UPDATE … RETURNING with [rows, count].
+      `WITH disabled AS (
+         UPDATE webhook_endpoints
+            SET enabled = false, disabled_at = now(), updated_at = now(),
+                disabled_reason = 'every attempt failed since ' || to_char(failing_since AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"')
+          WHERE id = $1 AND enabled AND deleted_at IS NULL AND failing_since <= now() - $2::float8 * interval '1 millisecond'
+          RETURNING id, owner_id, url, failing_since, disabled_at
+       )
+       SELECT * FROM disabled`,
+      [endpointId, disableAfterMs],
+    );
+    const row = rows[0];
+    return row ? { id: row.id, ownerId: row.owner_id, url: row.url, failingSince: row.failing_since, disabledAt: row.disabled_at } : null;
   }
 
   /** Every pending delivery of an active endpoint, due or not. */

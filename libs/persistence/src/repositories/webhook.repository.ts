@@ -1,6 +1,8 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, IsNull } from 'typeorm';
+import { APP_CONFIG, AppConfig, openSecret, sealSecret, SecretsKeyring } from '@app/common';
+import { endpointSecretContext } from '../migrations/1733200000000-outbound-webhooks-v2';
 import { EventEntity, InboundWebhookEntity, WebhookAttemptEntity, WebhookDeliveryEntity, WebhookEndpointEntity } from '../entities/webhook.entities';
 import { decodeCursor, encodeCursor, Page } from './page';
 
@@ -10,20 +12,218 @@ export interface DeliveryRef {
   generation: number;
 }
 
+/** An endpoint's stored secrets as its row holds them (snake_case, as raw queries return them). */
+export interface StoredEndpointSecrets {
+  id: string;
+  secret: string;
+  secret_key_id: string | null;
+  previous_secret: string | null;
+  previous_secret_key_id: string | null;
+  previous_secret_expires_at: Date | null;
+}
+
+/**
+ * The secrets a delivery is signed with, in clear: the current one, then the previous one while its grace period
+ * lasts. A row without a key id holds its secret in clear (written by a version before secrets were sealed,
+ * during a rolling upgrade); it is used as it is.
+ */
+export function openEndpointSecrets(keyring: SecretsKeyring, row: StoredEndpointSecrets, now = new Date()): string[] {
+  const context = endpointSecretContext(row.id);
+  const open = (sealed: string, keyId: string | null) => (keyId === null ? sealed : openSecret(keyring, { keyId, sealed }, context));
+  const secrets = [open(row.secret, row.secret_key_id)];
+  if (row.previous_secret !== null && row.previous_secret_expires_at !== null && row.previous_secret_expires_at > now) {
+    secrets.push(open(row.previous_secret, row.previous_secret_key_id));
+  }
+  return secrets;
+}
+
+export interface DeadLetter {
+  eventId: string;
+  eventType: string;
+  attempts: number;
+  lastResponseStatus: number | null;
+  lastError: string | null;
+  createdAt: Date;
+  failedAt: Date;
+}
+
 @Injectable()
 export class WebhookRepository {
-  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+  private readonly keyring: SecretsKeyring;
+
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    @Inject(APP_CONFIG) config: AppConfig,
+  ) {
+    this.keyring = config.secrets;
+  }
 
   private get endpoints() {
     return this.dataSource.getRepository(WebhookEndpointEntity);
   }
 
-  async insertEndpoint(endpoint: WebhookEndpointEntity): Promise<void> {
-    await this.endpoints.insert(endpoint);
+  /** Inserts the endpoint with `plaintextSecret` sealed: the clear secret never reaches the table. */
+  async insertEndpoint(endpoint: Omit<WebhookEndpointEntity, 'secret' | 'secretKeyId'>, plaintextSecret: string): Promise<void> {
+    const sealed = sealSecret(this.keyring, plaintextSecret, endpointSecretContext(endpoint.id));
+    await this.endpoints.insert({ ...endpoint, secret: sealed.sealed, secretKeyId: sealed.keyId });
   }
 
+  /**
+   * Replaces the secret; the one it replaces stays valid (its signature is sent too) for `graceMs`. A rotation
+   * within the grace period of the last one drops the oldest: two secrets at most.
+   */
+  async rotateSecret(id: string, plaintextSecret: string, graceMs: number): Promise<WebhookEndpointEntity | null> {
+    const sealed = sealSecret(this.keyring, plaintextSecret, endpointSecretContext(id));
+    const rows: Array<{ id: string }> = await this.dataSource.query(
+      // Wrapped in a SELECT: TypeORM answers a bare UPDATE … RETURNING with [rows, count].
+      `WITH rotated AS (
+         UPDATE webhook_endpoints
+            SET previous_secret = secret, previous_secret_key_id = secret_key_id,
+                previous_secret_expires_at = now() + $4::float8 * interval '1 millisecond',
+                secret = $2, secret_key_id = $3, updated_at = now()
+          WHERE id = $1 AND deleted_at IS NULL
+          RETURNING id
+       )
+       SELECT id FROM rotated`,
+      [id, sealed.sealed, sealed.keyId, graceMs],
+    );
+    return rows.length ? this.endpoints.findOneBy({ id }) : null;
+  }
+
+  /** The endpoint's secrets in clear (current first), for signing. */
+  openSecrets(row: WebhookEndpointEntity, now = new Date()): string[] {
+    return openEndpointSecrets(
+      this.keyring,
+      {
+        id: row.id,
+        secret: row.secret,
+        secret_key_id: row.secretKeyId,
+        previous_secret: row.previousSecret,
+        previous_secret_key_id: row.previousSecretKeyId,
+        previous_secret_expires_at: row.previousSecretExpiresAt,
+      },
+      now,
+    );
+  }
+
+  /**
+   * Re-seals, in batches, every secret sealed under a key other than the current one (or still in clear), so an
+   * old key can be removed from SECRETS_ENCRYPTION_OLD_KEYS. Returns how many endpoints were re-sealed.
+   */
+  async resealSecrets(batchSize = 500): Promise<number> {
+    let total = 0;
+    for (;;) {
+      const rows: StoredEndpointSecrets[] = await this.dataSource.query(
+        `SELECT id, secret, secret_key_id, previous_secret, previous_secret_key_id, previous_secret_expires_at
+           FROM webhook_endpoints
+          WHERE secret_key_id IS DISTINCT FROM $1
+             OR (previous_secret IS NOT NULL AND previous_secret_key_id IS DISTINCT FROM $1)
+          ORDER BY id LIMIT $2`,
+        [this.keyring.currentId, batchSize],
+      );
+      if (rows.length === 0) return total;
+      for (const row of rows) {
+        const context = endpointSecretContext(row.id);
+        const open = (sealed: string, keyId: string | null) => (keyId === null ? sealed : openSecret(this.keyring, { keyId, sealed }, context));
+        const current = sealSecret(this.keyring, open(row.secret, row.secret_key_id), context);
+        const previous = row.previous_secret === null ? null : sealSecret(this.keyring, open(row.previous_secret, row.previous_secret_key_id), context);
+        // Only if unchanged since read: a rotation in between is not overwritten (the next pass takes it).
+        await this.dataSource.query(
+          `UPDATE webhook_endpoints SET secret = $2, secret_key_id = $3, previous_secret = $4, previous_secret_key_id = $5
+            WHERE id = $1 AND secret = $6`,
+          [row.id, current.sealed, current.keyId, previous?.sealed ?? null, previous?.keyId ?? null, row.secret],
+        );
+        total += 1;
+      }
+    }
+  }
+
+  /** Enabled again: failures before now no longer count toward disabling it. */
+  async enableEndpoint(id: string): Promise<void> {
+    await this.dataSource.query(
+      `UPDATE webhook_endpoints SET enabled = true, disabled_reason = NULL, disabled_at = NULL, failing_since = NULL, updated_at = now()
+        WHERE id = $1 AND deleted_at IS NULL`,
+      [id],
+    );
+  }
+
+  /** Deliveries to this endpoint that failed for good (dead letters), newest first. */
+  async deadLetters(endpointId: string, limit: number, before?: Date): Promise<DeadLetter[]> {
+    const rows: Array<Record<string, any>> = await this.dataSource.query(
+      `SELECT d.event_id, ev.type, d.attempts, d.last_response_status, d.last_error, d.created_at, d.updated_at
+         FROM webhook_deliveries d JOIN events ev ON ev.id = d.event_id
+        WHERE d.endpoint_id = $1 AND d.status = 'failed' AND ($3::timestamptz IS NULL OR d.created_at < $3)
+        ORDER BY d.created_at DESC, d.event_id DESC
+        LIMIT $2`,
+      [endpointId, limit, before ?? null],
+    );
+    return rows.map((row) => ({
+      eventId: row.event_id,
+      eventType: row.type,
+      attempts: row.attempts,
+      lastResponseStatus: row.last_response_status,
+      lastError: row.last_error,
+      createdAt: row.created_at,
+      failedAt: row.updated_at,
+    }));
+  }
+
+  /**
+   * Every delivery to this endpoint that failed for good and whose event was created at or after `since` starts
+   * over (attempt 1, new generation), in batches; returns them for the queue.
+   */
+  async recoverFailed(endpointId: string, since: Date, batchSize = 1000): Promise<DeliveryRef[]> {
+    const all: DeliveryRef[] = [];
+    for (;;) {
+      const rows: Array<{ event_id: string; generation: number }> = await this.dataSource.query(
+        `WITH recovered AS (
+           UPDATE webhook_deliveries d
+              SET status = 'pending', generation = d.generation + 1, attempts = 0, next_attempt_at = now(),
+                  enqueued_at = NULL, claimed_until = NULL, last_error = NULL, updated_at = now()
+            WHERE d.status = 'failed'
+              AND (d.event_id, d.endpoint_id) IN (
+                    SELECT event_id, endpoint_id FROM webhook_deliveries
+                     WHERE endpoint_id = $1 AND status = 'failed' AND created_at >= $2
+                     LIMIT $3)
+            RETURNING d.event_id, d.generation
+         )
+         SELECT event_id, generation FROM recovered`,
+        [endpointId, since, batchSize],
+      );
+      all.push(...rows.map((row) => ({ eventId: row.event_id, endpointId, generation: row.generation })));
+      if (rows.length < batchSize) return all;
+    }
+  }
+
+  /** Attempts at delivering an event, oldest first; only to the endpoints given when `endpointIds` is set. */
+  async attemptsOfEvent(eventId: string, endpointIds: string[] | null, limit: number): Promise<WebhookAttemptEntity[]> {
+    const query = this.dataSource.getRepository(WebhookAttemptEntity).createQueryBuilder('a').where('a.event_id = :eventId', { eventId });
+    if (endpointIds !== null) query.andWhere('a.endpoint_id = ANY(:endpointIds)', { endpointIds });
+    return query.orderBy('a.id', 'ASC').limit(limit).getMany();
+  }
+
+  /** Ids of the endpoints an owner can see (all for the admin): to filter another owner's attempts out. */
+  async endpointIdsOf(ownerId: string): Promise<string[]> {
+    const rows: Array<{ id: string }> = await this.dataSource.query(`SELECT id FROM webhook_endpoints WHERE owner_id = $1`, [ownerId]);
+    return rows.map((row) => row.id);
+  }
+
+  /** Writes the fields an API call may change; never the secrets (a rotation in between is not undone). */
   async saveEndpoint(endpoint: WebhookEndpointEntity): Promise<void> {
-    await this.endpoints.save(endpoint);
+    await this.endpoints.update(
+      { id: endpoint.id },
+      {
+        url: endpoint.url,
+        events: endpoint.events,
+        description: endpoint.description,
+        enabled: endpoint.enabled,
+        disabledReason: endpoint.disabledReason,
+        disabledAt: endpoint.disabledAt,
+        failingSince: endpoint.failingSince,
+        updatedAt: endpoint.updatedAt,
+        deletedAt: endpoint.deletedAt,
+      },
+    );
   }
 
   async findEndpoint(id: string, ownerId: string | null): Promise<WebhookEndpointEntity | null> {

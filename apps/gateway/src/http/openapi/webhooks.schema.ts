@@ -39,12 +39,69 @@ export class DeliveryAttemptSchema {
   @ApiProperty({ type: 'integer', nullable: true }) responseStatus: number | null;
   @ApiProperty({ type: 'integer', nullable: true }) durationMs: number | null;
   @ApiPropertyOptional({ type: String, nullable: true }) error?: string | null;
+  @ApiPropertyOptional({
+    type: String,
+    nullable: true,
+    enum: ['http_status', 'redirect', 'timeout', 'connection', 'dns', 'refused', 'invalid_url'],
+    description: 'Why no 2xx came',
+  })
+  errorKind?: string | null;
+  @ApiPropertyOptional({ type: String, nullable: true, description: "The first 1 KB of the receiver's answer" }) responseBody?: string | null;
   @ApiProperty({ format: 'date-time', description: 'When it was made, or for a pending one when it is due' }) at: string;
 }
 
 @ApiSchema({ name: 'DeliveryAttemptList' })
 export class DeliveryAttemptListSchema {
   @ApiProperty({ type: [DeliveryAttemptSchema] }) data: DeliveryAttemptSchema[];
+}
+
+@ApiSchema({ name: 'RotatedWebhookEndpoint' })
+export class RotatedWebhookEndpointSchema extends CreatedWebhookEndpointSchema {
+  @ApiProperty({ type: String, format: 'date-time', nullable: true, description: 'Until then deliveries are signed with the old secret too' })
+  previousSecretExpiresAt: string | null;
+}
+
+@ApiSchema({ name: 'RecoverResult' })
+export class RecoverResultSchema {
+  @ApiProperty() endpointId: string;
+  @ApiProperty({ format: 'date-time' }) since: string;
+  @ApiProperty({ type: 'integer', description: 'Failed deliveries started over' }) recovered: number;
+}
+
+@ApiSchema({ name: 'DeadLetter' })
+export class DeadLetterSchema {
+  @ApiProperty() eventId: string;
+  @ApiProperty({ enum: [...EVENT_TYPES] }) eventType: string;
+  @ApiProperty({ type: 'integer' }) attempts: number;
+  @ApiProperty({ type: 'integer', nullable: true }) lastResponseStatus: number | null;
+  @ApiProperty({ type: String, nullable: true }) lastError: string | null;
+  @ApiProperty({ format: 'date-time' }) createdAt: string;
+  @ApiProperty({ format: 'date-time' }) failedAt: string;
+}
+
+@ApiSchema({ name: 'DeadLetterPage' })
+export class DeadLetterPageSchema {
+  @ApiProperty({ type: [DeadLetterSchema] }) data: DeadLetterSchema[];
+  @ApiProperty({ type: String, format: 'date-time', nullable: true, description: 'Pass as `before` for the next page' }) nextBefore: string | null;
+}
+
+@ApiSchema({ name: 'EventAttempt' })
+export class EventAttemptSchema {
+  @ApiProperty() eventId: string;
+  @ApiProperty() endpointId: string;
+  @ApiProperty({ type: 'integer' }) attempt: number;
+  @ApiProperty({ enum: ['succeeded', 'failed'] }) status: string;
+  @ApiProperty({ type: 'integer', nullable: true }) responseStatus: number | null;
+  @ApiProperty({ type: 'integer' }) durationMs: number;
+  @ApiProperty({ type: String, nullable: true }) error: string | null;
+  @ApiProperty({ type: String, nullable: true }) errorKind: string | null;
+  @ApiProperty({ type: String, nullable: true }) responseBody: string | null;
+  @ApiProperty({ format: 'date-time' }) at: string;
+}
+
+@ApiSchema({ name: 'EventAttemptList' })
+export class EventAttemptListSchema {
+  @ApiProperty({ type: [EventAttemptSchema] }) data: EventAttemptSchema[];
 }
 
 @ApiSchema({ name: 'Event' })
@@ -54,6 +111,8 @@ export class EventSchema {
   @ApiProperty({ enum: ['event'] }) object: 'event';
   @ApiProperty({ enum: [...EVENT_TYPES] }) type: string;
   @ApiProperty({ format: 'date-time' }) timestamp: string;
+  @ApiPropertyOptional({ type: 'integer', description: "The resource's version after this change: drop an event older than one already applied" })
+  sequence?: number;
   @ApiProperty({ oneOf: [{ $ref: getSchemaPath(PaymentSchema) }, { $ref: getSchemaPath(PayoutSchema) }], description: 'The payment or payout' })
   data: Record<string, unknown>;
 }

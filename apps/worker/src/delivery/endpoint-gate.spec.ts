@@ -1,0 +1,77 @@
+import { EndpointGate } from './endpoint-gate';
+
+describe('EndpointGate (per-endpoint concurrency cap and circuit)', () => {
+  let now = 1_000_000;
+  const clock = () => now;
+  const gate = (overrides = {}) => new EndpointGate({ concurrency: 2, threshold: 3, openMs: 30_000, maxWaitMs: 60_000, ...overrides }, clock, () => 0);
+
+  it('admits up to the cap per endpoint; the next waits while other endpoints still go', () => {
+    const g = gate();
+    expect(g.enter('slow')).toEqual({ go: true });
+    expect(g.enter('slow')).toEqual({ go: true });
+    const refused = g.enter('slow');
+    expect(refused).toMatchObject({ go: false, reason: 'busy' });
+    expect(g.enter('healthy')).toEqual({ go: true });
+    g.finish('slow', true, 100);
+    expect(g.enter('slow')).toEqual({ go: true });
+  });
+
+  it('spreads the waits of a backlog instead of sending it all back at once', () => {
+    const g = gate();
+    g.enter('slow');
+    g.enter('slow');
+    g.finish('slow', false, 10_000);
+    g.enter('slow');
+    const waits = Array.from({ length: 5 }, () => {
+      const admission = g.enter('slow');
+      return admission.go ? 0 : admission.waitMs;
+    });
+    for (let i = 1; i < waits.length; i++) expect(waits[i]).toBeGreaterThan(waits[i - 1]);
+    expect(waits[waits.length - 1]).toBeLessThanOrEqual(60_000);
+  });
+
+  it('opens after the threshold of failures in a row, lets one trial through after openMs, and closes on its success', () => {
+    const g = gate();
+    for (let i = 0; i < 3; i++) {
+      expect(g.enter('down')).toEqual({ go: true });
+      g.finish('down', false, 5);
+    }
+    expect(g.describe('down').open).toBe(true);
+    const refused = g.enter('down');
+    expect(refused).toMatchObject({ go: false, reason: 'circuit_open' });
+    expect(!refused.go && refused.waitMs).toBe(30_000);
+    now += 30_001;
+    expect(g.enter('down')).toEqual({ go: true }); // the trial
+    expect(g.enter('down')).toMatchObject({ go: false, reason: 'busy' }); // one at a time while half-open
+    g.finish('down', true, 5);
+    expect(g.describe('down')).toMatchObject({ open: false, consecutiveFailures: 0 });
+    expect(g.enter('down')).toEqual({ go: true });
+    expect(g.enter('down')).toEqual({ go: true });
+  });
+
+  it('a failed trial opens the circuit again at once; a success before the threshold resets the count', () => {
+    const g = gate();
+    for (let i = 0; i < 3; i++) {
+      g.enter('down');
+      g.finish('down', false, 5);
+    }
+    now += 30_001;
+    g.enter('down');
+    g.finish('down', false, 5);
+    expect(g.describe('down').open).toBe(true);
+    const flaky = gate();
+    for (const ok of [false, false, true, false, false]) {
+      flaky.enter('flaky');
+      flaky.finish('flaky', ok, 5);
+    }
+    expect(flaky.describe('flaky').open).toBe(false);
+  });
+
+  it('a send that never happened frees its place without counting against the endpoint', () => {
+    const g = gate({ concurrency: 1 });
+    expect(g.enter('e')).toEqual({ go: true });
+    g.release('e');
+    expect(g.enter('e')).toEqual({ go: true });
+    expect(g.describe('e').consecutiveFailures).toBe(0);
+  });
+});

@@ -1,0 +1,109 @@
+/**
+ * Per-endpoint admission for deliveries in this worker process (Convoy-style isolation): at most `concurrency`
+ * sends to one endpoint at once, and a circuit that, after `threshold` failed attempts in a row, makes that
+ * endpoint's deliveries wait `openMs` instead of holding worker slots; then one trial send decides whether it
+ * closes again. A delivery that may not go now is told how long to wait; it is put back in the queue for that long
+ * without counting as an attempt.
+ *
+ * Waits are spread: each refused delivery reserves the next estimated free slot of its endpoint (a virtual clock
+ * advancing by the endpoint's average send time divided by its concurrency), so a backlog of thousands behind a
+ * slow endpoint comes back paced, not all at once every second.
+ */
+export interface EndpointGateOptions {
+  concurrency: number;
+  threshold: number;
+  openMs: number;
+  /** The longest single wait handed out (the virtual clock is not allowed to run further ahead than this). */
+  maxWaitMs: number;
+}
+
+export type Admission = { go: true } | { go: false; waitMs: number; reason: 'busy' | 'circuit_open' };
+
+interface EndpointState {
+  inFlight: number;
+  consecutiveFailures: number;
+  /** While now < openUntil the circuit is open; after it, half-open until a trial succeeds. */
+  openUntil: number;
+  halfOpen: boolean;
+  /** Exponentially weighted average send duration, ms. */
+  avgMs: number;
+  /** The virtual clock of reserved slots for deliveries told to wait. */
+  nextSlotAt: number;
+}
+
+/** Waits never shorter than this: a job put back must not spin on Redis. */
+const MIN_WAIT_MS = 5;
+/** The assumed send time before an endpoint's first answer: low, so a fast endpoint's first burst is not held back. */
+const INITIAL_AVG_MS = 20;
+
+export class EndpointGate {
+  private readonly endpoints = new Map<string, EndpointState>();
+
+  constructor(
+    private readonly options: EndpointGateOptions,
+    private readonly now: () => number = Date.now,
+    private readonly random: () => number = Math.random,
+  ) {}
+
+  private state(endpointId: string): EndpointState {
+    let state = this.endpoints.get(endpointId);
+    if (!state) {
+      state = { inFlight: 0, consecutiveFailures: 0, openUntil: 0, halfOpen: false, avgMs: INITIAL_AVG_MS, nextSlotAt: 0 };
+      this.endpoints.set(endpointId, state);
+    }
+    return state;
+  }
+
+  /** Whether a send to this endpoint may start now; when it may, the caller must call `finish` once it is done. */
+  enter(endpointId: string): Admission {
+    const state = this.state(endpointId);
+    const now = this.now();
+    if (now < state.openUntil) {
+      // Spread the returns over a second past the opening so they do not all land on the trial at once.
+      return { go: false, waitMs: state.openUntil - now + Math.round(this.random() * 1000), reason: 'circuit_open' };
+    }
+    const limit = state.halfOpen ? 1 : this.options.concurrency;
+    if (state.inFlight >= limit) return { go: false, waitMs: this.reserve(state, now, limit), reason: 'busy' };
+    state.inFlight += 1;
+    return { go: true };
+  }
+
+  /** Records a send's outcome: `ok` a 2xx; otherwise a failure that counts toward the circuit. */
+  finish(endpointId: string, ok: boolean, durationMs: number): void {
+    const state = this.state(endpointId);
+    state.inFlight = Math.max(0, state.inFlight - 1);
+    state.avgMs = Math.round(state.avgMs * 0.8 + Math.max(1, durationMs) * 0.2);
+    if (ok) {
+      state.consecutiveFailures = 0;
+      state.halfOpen = false;
+      state.openUntil = 0;
+    } else {
+      state.consecutiveFailures += 1;
+      if (state.halfOpen || state.consecutiveFailures >= this.options.threshold) {
+        state.openUntil = this.now() + this.options.openMs;
+        state.halfOpen = true;
+      }
+    }
+    if (state.inFlight === 0 && state.consecutiveFailures === 0 && state.nextSlotAt <= this.now()) this.endpoints.delete(endpointId);
+  }
+
+  /** A send that never happened (claim refused, nothing to send): frees its place without judging the endpoint. */
+  release(endpointId: string): void {
+    const state = this.endpoints.get(endpointId);
+    if (!state) return;
+    state.inFlight = Math.max(0, state.inFlight - 1);
+    if (state.inFlight === 0 && state.consecutiveFailures === 0 && state.nextSlotAt <= this.now()) this.endpoints.delete(endpointId);
+  }
+
+  /** Circuit state of an endpoint, for logs and tests. */
+  describe(endpointId: string): { inFlight: number; consecutiveFailures: number; open: boolean } {
+    const state = this.endpoints.get(endpointId);
+    return { inFlight: state?.inFlight ?? 0, consecutiveFailures: state?.consecutiveFailures ?? 0, open: !!state && this.now() < state.openUntil };
+  }
+
+  private reserve(state: EndpointState, now: number, limit: number): number {
+    const spacing = Math.max(1, state.avgMs / limit);
+    state.nextSlotAt = Math.min(Math.max(state.nextSlotAt, now) + spacing, now + this.options.maxWaitMs);
+    return Math.max(MIN_WAIT_MS, Math.round(state.nextSlotAt - now));
+  }
+}
