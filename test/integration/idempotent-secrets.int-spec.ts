@@ -131,7 +131,8 @@ describe('migration ScrubIdempotentSecrets1733100000000', () => {
     }
     await old.destroy();
 
-    expect(await runMigrations(scratch.toString())).toEqual(['ScrubIdempotentSecrets1733100000000']);
+    // This migration, then any that came after it.
+    expect((await runMigrations(scratch.toString()))[0]).toBe('ScrubIdempotentSecrets1733100000000');
 
     const check = new Client({ connectionString: scratch.toString() });
     await check.connect();

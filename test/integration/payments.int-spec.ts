@@ -168,16 +168,14 @@ describe('payments through the real module graph', () => {
     const refreshed = await gw.request('POST', `/v1/payments/${id}/refresh`, { key });
     expect(refreshed.body.status).toBe('succeeded');
     held.release();
-    const answer = await cancelling;
-    expect(answer.body.status).toBe('succeeded');
+    // The cancel lost the race: 409, and the payment stays what the payer made it.
+    expectError(await cancelling, 409, 'conflict');
     expect((await gw.request('GET', `/v1/payments/${id}`, { key })).body.status).toBe('succeeded');
     expect(await eventTypes(gw, id)).toEqual(['payment.created', 'payment.succeeded']);
   });
 
-  // CONTRACT (second round, Races): "a PATCH or cancel that loses a race with the payer's payment answers 409 and
-  // changes nothing". This base answers 200 with the succeeded payment: marked failing until the lifecycle work
-  // makes it hold, when Jest will report this test as passing unexpectedly.
-  it.failing('a cancel that loses the race with the payer answers 409 (contract; not yet on this base)', async () => {
+  // CONTRACT (Races): "a PATCH or cancel that loses a race with the payer's payment answers 409 and changes nothing".
+  it('a cancel that loses the race with the payer answers 409', async () => {
     const created = await gw.request('POST', '/v1/payments', { key, body: usd('cancel-loses') });
     const held = gw.gate.hold('flexiqash', 'cancelPayment');
     const cancelling = gw.request('DELETE', `/v1/payments/${created.body.id}`, { key });
@@ -188,9 +186,8 @@ describe('payments through the real module graph', () => {
     expectError(await cancelling, 409, 'conflict');
   });
 
-  // Same contract line, for PATCH. On this base the PATCH is applied to the succeeded payment (200, description
-  // changed, payment.updated emitted): the locked path re-applies the change without checking the status again.
-  it.failing('a PATCH that loses the race with the payer changes nothing and answers 409 (contract; not yet on this base)', async () => {
+  // Same contract line, for PATCH.
+  it('a PATCH that loses the race with the payer changes nothing and answers 409', async () => {
     const created = await gw.request('POST', '/v1/payments', { key, body: usd('patch-loses') });
     const id = created.body.id;
     const held = gw.gate.hold('flexiqash', 'updatePayment');
@@ -209,18 +206,18 @@ describe('payments through the real module graph', () => {
     });
   });
 
-  it('a webhook-driven change committed while a PATCH is at the provider is kept: the optimistic write loses and the locked path reapplies', async () => {
+  it('a change committed while a PATCH is at the provider is kept: the PATCH applies on top of it', async () => {
     const created = await gw.request('POST', '/v1/payments', { key, body: usd('version-guard', { metadata: { a: '1' } }) });
     const id = created.body.id;
     const held = gw.gate.hold('flexiqash', 'updatePayment');
     const patching = gw.request('PATCH', `/v1/payments/${id}`, { key, body: { amount: 3000 } });
     await reached(held, patching);
-    // A concurrent change (as the sync path writes it) bumps the version under the PATCH.
-    await gw.db.query(`UPDATE payments SET provider_status = 'seen-by-webhook', version = version + 1 WHERE id = $1`, [id]);
+    // A concurrent change of a field the PATCH does not touch bumps the version under the PATCH.
+    await gw.db.query(`UPDATE payments SET metadata = '{"a":"2"}', version = version + 1 WHERE id = $1`, [id]);
     held.release();
     expect((await patching).status).toBe(200);
-    const { rows } = await gw.db.query(`SELECT amount, provider_status, version FROM payments WHERE id = $1`, [id]);
-    expect(rows[0]).toEqual({ amount: '3000', provider_status: 'seen-by-webhook', version: 3 });
+    const { rows } = await gw.db.query(`SELECT amount, metadata FROM payments WHERE id = $1`, [id]);
+    expect(rows[0]).toEqual({ amount: '3000', metadata: { a: '2' } });
     expect(await eventTypes(gw, id)).toEqual(['payment.created', 'payment.updated']);
   });
 });

@@ -94,9 +94,8 @@ describe('payouts and beneficiaries through the real module graph', () => {
     expect(await payoutRows('po-timeout')).toEqual([{ id: expect.stringMatching(/^po_/), status: 'pending', provider_payout_id: null }]);
   });
 
-  // CONTRACT (second round): "Unknown outcomes answer 502/504 with details.paymentId or details.payoutId". This
-  // base rethrows the provider error for a payout, so the 504 does not name the payout kept for reconciliation.
-  it.failing('a payout whose outcome is unknown answers 504 naming it in details.payoutId (contract; not yet on this base)', async () => {
+  // CONTRACT: "Unknown outcomes answer 502/504 with details.paymentId or details.payoutId".
+  it('a payout whose outcome is unknown answers 504 naming it in details.payoutId', async () => {
     const lost = gw.gate.hold('flashpay', 'createPayout');
     const answer = gw.request('POST', '/v1/payouts', { key, body: { amount: 1000, currency: 'NGN', destination, reference: 'po-named' } });
     await reached(lost, answer);

@@ -64,7 +64,7 @@ describe('a provider registered only in the tests', () => {
 
   it('is listed, probed and counted like the shipped providers', async () => {
     const listed = await gw.request('GET', '/v1/providers');
-    expect(listed.body.map((p: { name: string }) => p.name)).toEqual(['flexiqash', 'flashpay', 'testpay']);
+    expect(listed.body.data.map((p: { name: string }) => p.name)).toEqual(['flexiqash', 'flashpay', 'testpay']);
     const ready = await gw.request('GET', '/health/ready', { key: null });
     expect(JSON.stringify(ready.body)).toContain('testpay');
     const testpay = (ready.body.providers as Array<{ name: string; reachable: boolean }>).find((p) => p.name === 'testpay');

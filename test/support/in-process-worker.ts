@@ -2,6 +2,7 @@ import 'reflect-metadata';
 import { INestApplicationContext } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { AppConfig, loadConfig } from '@app/common';
+import { PROVIDER_CONFIGS } from '@app/providers';
 import { WorkerModule } from '../../apps/worker/src/worker.module';
 import { testDatabaseUrl, testRedisUrl } from './env';
 
@@ -28,7 +29,7 @@ export async function startInProcessWorker(env: Record<string, string>): Promise
     OUTBOX_SWEEP_GRACE_MS: '500',
     RETENTION_INTERVAL: '1d',
     ...env,
-  });
+  }, PROVIDER_CONFIGS);
   const app = await NestFactory.createApplicationContext(WorkerModule.forRoot(config), { logger: process.env.TEST_LOG_LEVEL ? undefined : false });
   await app.init();
   return {

@@ -14,7 +14,7 @@ const MAX_EXACT_DIGITS = 15;
 /**
  * The largest amount the gateway accepts, in minor units: the largest with 15 digits. Any such amount, in any
  * currency, converts to a major-units double and back exactly, so an amount the API accepts is one every provider
- * can be sent (a larger one would pass validation and then fail at FlexiQash).
+ * can be sent (a larger one would pass validation and then fail at a provider that takes decimal major units).
  */
 export const MAX_MINOR_AMOUNT = 999_999_999_999_999;
 

@@ -67,7 +67,7 @@ export class AdminProviderListSchema {
 @ApiSchema({ name: 'Routing' })
 export class RoutingSchema {
   @ApiProperty({ enum: [...PROVIDER_NAMES] }) defaultProvider: string;
-  @ApiProperty({ type: 'object', additionalProperties: { type: 'string', enum: [...PROVIDER_NAMES] }, example: { NGN: 'provider-name' } })
+  @ApiProperty({ type: 'object', additionalProperties: { type: 'string', enum: [...PROVIDER_NAMES] }, example: { NGN: PROVIDER_NAMES[PROVIDER_NAMES.length - 1] } })
   currencyRoutes: Record<string, string>;
   @ApiProperty({ enum: ['stored', 'environment'], description: 'stored: set by PUT /admin/routing; environment: PAYMENTS_* variables' })
   source: string;

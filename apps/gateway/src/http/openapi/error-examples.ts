@@ -1,6 +1,10 @@
 import { ApiError } from '@app/common';
 import { CapabilityError, ProviderError } from '@app/payments';
 import { ErrorEnvelope, renderError } from '../error-envelope';
+import { PROVIDER_NAMES } from '@app/contract';
+
+/** The examples name a provider the gateway ships with (the published list), never a configured one. */
+const EXAMPLE_PROVIDER = PROVIDER_NAMES[0];
 
 const REQUEST_ID = '5f0c2a8e-5b7e-4c0e-9d55-2f8f3f6d1a77';
 
@@ -39,7 +43,7 @@ const CASES: Record<number, Record<string, { summary: string; error: unknown }>>
     },
     capability_not_supported: {
       summary: 'The provider cannot do this',
-      error: new CapabilityError('flashpay', 'payments.cancel', 'flashpay does not support payments.cancel'),
+      error: new CapabilityError(EXAMPLE_PROVIDER, 'payments.cancel', `${EXAMPLE_PROVIDER} does not support payments.cancel`),
     },
     idempotency_key_reused: {
       summary: 'The Idempotency-Key was used with another body',
@@ -50,13 +54,13 @@ const CASES: Record<number, Record<string, { summary: string; error: unknown }>>
     rate_limited: { summary: 'Too many requests for this key', error: new ApiError(429, 'rate_limited', 'rate_limited', 'More than 1000 requests per second for this API key') },
   },
   502: {
-    provider_error: { summary: 'The provider refused', error: new ProviderError('flexiqash', 'rejected', 'FlexiQash refused the request', 400) },
+    provider_error: { summary: 'The provider refused', error: new ProviderError(EXAMPLE_PROVIDER, 'rejected', `${EXAMPLE_PROVIDER} refused the request`, 400) },
   },
   503: {
-    provider_unreachable: { summary: 'The provider could not be reached', error: new ProviderError('flexiqash', 'unreachable', 'FlexiQash could not be reached') },
+    provider_unreachable: { summary: 'The provider could not be reached', error: new ProviderError(EXAMPLE_PROVIDER, 'unreachable', `${EXAMPLE_PROVIDER} could not be reached`) },
   },
   504: {
-    provider_timeout: { summary: 'The provider did not answer in time', error: new ProviderError('flexiqash', 'timeout', 'FlexiQash did not answer within 10000 ms') },
+    provider_timeout: { summary: 'The provider did not answer in time', error: new ProviderError(EXAMPLE_PROVIDER, 'timeout', `${EXAMPLE_PROVIDER} did not answer within 10000 ms`) },
   },
 };
 
