@@ -1,4 +1,4 @@
-import { startInProcessGateway, InProcessGateway } from '../support/in-process';
+import { startInProcessGateway, startGatewayWithKey, InProcessGateway } from '../support/in-process';
 
 const nested = (levels: number) => '{"a":'.repeat(levels) + '1' + '}'.repeat(levels);
 const arrays = (levels: number) => '['.repeat(levels) + ']'.repeat(levels);
@@ -6,13 +6,8 @@ const arrays = (levels: number) => '['.repeat(levels) + ']'.repeat(levels);
 describe('limits checked before any work', () => {
   let gw: InProcessGateway;
   let key: string;
-  beforeAll(async () => {
-    gw = await startInProcessGateway();
-    key = await gw.newKey();
-  });
-  afterAll(async () => {
-    await gw?.close();
-  });
+  beforeAll(async () => ({ gw, key } = await startGatewayWithKey()));
+  afterAll(() => gw?.close());
 
   const payments = async () => Number((await gw.db.query('select count(*) from payments')).rows[0].count);
   const storedKeys = async () => Number((await gw.db.query('select count(*) from idempotency_keys')).rows[0].count);

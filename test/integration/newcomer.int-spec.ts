@@ -1,17 +1,12 @@
 import { MAX_MINOR_AMOUNT } from '@app/payments';
-import { startInProcessGateway, InProcessGateway } from '../support/in-process';
+import { startInProcessGateway, startGatewayWithKey, InProcessGateway } from '../support/in-process';
 
 /** What a first-time caller trips on: messages that say the real problem, one status per problem, plain shapes. */
 describe('a newcomer’s requests', () => {
   let gw: InProcessGateway;
   let key: string;
-  beforeAll(async () => {
-    gw = await startInProcessGateway();
-    key = await gw.newKey();
-  });
-  afterAll(async () => {
-    await gw?.close();
-  });
+  beforeAll(async () => ({ gw, key } = await startGatewayWithKey()));
+  afterAll(() => gw?.close());
 
   describe('validation messages', () => {
     it('limit=abc says it must be an integer, and only that', async () => {

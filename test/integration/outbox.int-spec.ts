@@ -1,5 +1,5 @@
 import { createHmac } from 'node:crypto';
-import { startInProcessGateway, InProcessGateway } from '../support/in-process';
+import { startInProcessGateway, startGatewayWithKey, InProcessGateway } from '../support/in-process';
 import { reached } from '../support/provider-gate';
 
 const usd = (description: string, extra: Record<string, unknown> = {}) => ({ amount: 4200, currency: 'USD', description, ...extra });
@@ -99,13 +99,8 @@ describe('the outbox: a change, its events and their deliveries commit together 
 describe('inbound provider notifications replayed concurrently', () => {
   let gw: InProcessGateway;
   let key: string;
-  beforeAll(async () => {
-    gw = await startInProcessGateway();
-    key = await gw.newKey();
-  });
-  afterAll(async () => {
-    await gw?.close();
-  });
+  beforeAll(async () => ({ gw, key } = await startGatewayWithKey()));
+  afterAll(() => gw?.close());
 
   const sign = (body: string) => `sha256=${createHmac('sha256', (gw.config.providers.flexiqash as unknown as { apiToken: string; webhookSecret: string }).webhookSecret).update(body).digest('hex')}`;
 

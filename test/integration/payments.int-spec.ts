@@ -1,5 +1,5 @@
 import { ProviderError } from '@app/payments';
-import { startInProcessGateway, InProcessGateway } from '../support/in-process';
+import { startInProcessGateway, startGatewayWithKey, InProcessGateway } from '../support/in-process';
 import { reached } from '../support/provider-gate';
 import { sandboxCalls, setFaults, clearFaults } from '../support/sandbox';
 import { expectError } from '../support/expect-error';
@@ -20,13 +20,8 @@ async function payAtCheckout(checkoutUrl: string): Promise<void> {
 describe('payments through the real module graph', () => {
   let gw: InProcessGateway;
   let key: string;
-  beforeAll(async () => {
-    gw = await startInProcessGateway();
-    key = await gw.newKey();
-  });
-  afterAll(async () => {
-    await gw?.close();
-  });
+  beforeAll(async () => ({ gw, key } = await startGatewayWithKey()));
+  afterAll(() => gw?.close());
 
   it('creates, reads, lists, updates, archives, unarchives and cancels; each change commits its event', async () => {
     const created = await gw.request('POST', '/v1/payments', { key, body: usd('lifecycle', { reference: 'life-1', metadata: { order: '7' } }) });

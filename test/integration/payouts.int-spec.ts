@@ -1,5 +1,5 @@
 import { ProviderError } from '@app/payments';
-import { startInProcessGateway, InProcessGateway } from '../support/in-process';
+import { startInProcessGateway, startGatewayWithKey, InProcessGateway } from '../support/in-process';
 import { reached } from '../support/provider-gate';
 import { expectError } from '../support/expect-error';
 
@@ -8,13 +8,8 @@ const destination = { bankId: '058', accountNumber: '0123456789', accountName: '
 describe('payouts and beneficiaries through the real module graph', () => {
   let gw: InProcessGateway;
   let key: string;
-  beforeAll(async () => {
-    gw = await startInProcessGateway();
-    key = await gw.newKey();
-  });
-  afterAll(async () => {
-    await gw?.close();
-  });
+  beforeAll(async () => ({ gw, key } = await startGatewayWithKey()));
+  afterAll(() => gw?.close());
 
   async function payoutRows(reference: string): Promise<Array<{ id: string; status: string; provider_payout_id: string | null }>> {
     const { rows } = await gw.db.query(`SELECT id, status, provider_payout_id FROM payouts WHERE reference = $1`, [reference]);

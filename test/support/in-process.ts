@@ -87,6 +87,9 @@ export async function startInProcessGateway(options: InProcessOptions = {}): Pro
   await app.getHttpAdapter().getInstance().ready();
   const db = new Pool({ connectionString: config.databaseUrl, max: 2 });
 
+  // Endpoints this gateway created: disabled when it closes, so a later worker's sweep (sharing this run's
+  // database) does not keep retrying deliveries to receivers that are gone.
+  const endpoints: string[] = [];
   const request: InProcessGateway['request'] = async (method, url, { key = ADMIN_KEY, body, headers = {} } = {}) => {
     const all: Record<string, string> = { ...headers };
     if (key !== null) all.authorization = `Bearer ${key}`;
@@ -103,6 +106,7 @@ export async function startInProcessGateway(options: InProcessOptions = {}): Pro
     } catch {
       /* not JSON: the raw text */
     }
+    if (method === 'POST' && url === '/v1/webhook-endpoints' && answer.statusCode === 201) endpoints.push((parsed as { id: string }).id);
     return { status: answer.statusCode, body: parsed as any, headers: answer.headers };
   };
 
@@ -124,8 +128,15 @@ export async function startInProcessGateway(options: InProcessOptions = {}): Pro
     async close() {
       gate.releaseAll();
       await app.close();
+      if (endpoints.length > 0) await db.query('UPDATE webhook_endpoints SET enabled = false WHERE id = ANY($1)', [endpoints]);
       await db.end();
       await sandboxes.close();
     },
   };
+}
+
+/** A gateway with a service key of its own (all scopes but admin), for a describe block's beforeAll. */
+export async function startGatewayWithKey(options: InProcessOptions = {}): Promise<{ gw: InProcessGateway; key: string }> {
+  const gw = await startInProcessGateway(options);
+  return { gw, key: await gw.newKey() };
 }

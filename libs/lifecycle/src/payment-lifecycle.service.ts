@@ -3,6 +3,7 @@ import { ApiError, APP_CONFIG, AppConfig, newId } from '@app/common';
 import {
   isPaymentMutable,
   nextPaymentStatus,
+  CreateProviderPaymentInput,
   Payee,
   Payer,
   PaymentProvider,
@@ -32,18 +33,12 @@ const PAYMENT_STATUS_EVENTS: Record<PaymentStatus, EventType | null> = {
 /** An event a change causes; `data` adds to the payment's fields in the event body. */
 export type LifecycleEvent = EventType | { type: EventType; data: Record<string, unknown> };
 
-export interface NewPayment {
+/** What the provider is sent (less the gateway's id, which the row gets first), and who asks where. */
+export interface NewPayment extends Omit<CreateProviderPaymentInput, 'gatewayPaymentId'> {
   ownerId: string;
   provider: PaymentProvider;
   /** Whether PAYMENTS_FAILOVER may move it (the routing chose the provider, the caller did not). */
   mayFailOver: boolean;
-  amount: number;
-  currency: string;
-  description: string;
-  reference: string | null;
-  payer: Payer | null;
-  payee: Payee | null;
-  metadata: Record<string, string>;
 }
 
 export interface PaymentChanges {

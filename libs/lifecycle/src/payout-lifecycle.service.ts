@@ -1,6 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { ApiError, newId } from '@app/common';
-import { BankDestination, nextPayoutStatus, PaymentProvider, ProviderPayout, requireCapability } from '@app/payments';
+import { BankDestination, CreateProviderPayoutInput, nextPayoutStatus, PaymentProvider, ProviderPayout, requireCapability } from '@app/payments';
 import { PayoutEntity, PayoutRepository } from '@app/persistence';
 import { ProviderRegistry } from '@app/providers';
 import { EventType, OutboxService, OutboxTx } from '@app/outbox';
@@ -10,15 +10,10 @@ import { LifecycleStore } from './lifecycle.store';
 import { presentPayout } from './payment.presenter';
 import { ResourceLease } from './resource-lease';
 
-export interface NewPayout {
+/** What the provider is sent (less the gateway's id, which the row gets first), and who asks where. */
+export interface NewPayout extends Omit<CreateProviderPayoutInput, 'gatewayPayoutId'> {
   ownerId: string;
   provider: PaymentProvider;
-  amount: number;
-  currency: string;
-  beneficiaryId: string | null;
-  destination: BankDestination | null;
-  reference: string | null;
-  description: string | null;
 }
 
 export type PayoutResolution = { outcome: 'paid'; providerPayoutId: string; note?: string } | { outcome: 'failed'; note?: string };

@@ -185,17 +185,11 @@ export class WebhookEndpointsService {
           durationMs: null,
           at: d.nextAttemptAt.toISOString(),
         })),
-        ...attempts.map((a) => ({
-          eventId: a.eventId,
-          attempt: a.attempt,
-          status: a.status,
-          responseStatus: a.responseStatus,
-          durationMs: a.durationMs,
-          error: a.error,
-          errorKind: a.errorKind,
-          responseBody: a.responseBody,
-          at: a.at.toISOString(),
-        })),
+        // The deliveries list keeps its shape: an attempt without its endpoint id (the list is per endpoint).
+        ...attempts.map((a) => {
+          const { endpointId: _endpointId, ...attempt } = presentAttempt(a);
+          return attempt;
+        }),
       ].slice(0, limit),
     };
   }
