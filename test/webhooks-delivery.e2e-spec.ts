@@ -2,7 +2,9 @@ import { randomBytes } from 'node:crypto';
 import { Queue } from 'bullmq';
 import { Client } from 'pg';
 import { DELIVER_JOB, DELIVERY_QUEUE, deliveryJobId, queuePrefix } from '../libs/outbox/src/queue';
+import { developmentKeyring, sealSecret } from '../libs/common/src/secret-box';
 import { newWebhookSecret } from '../libs/outbox/src/signature';
+import { endpointSecretContext } from '../libs/persistence/src/migrations/1733200000000-outbound-webhooks-v2';
 import { lastResponse } from './support/client';
 import { AppProcess, startWorker } from './support/processes';
 import { Receiver } from './support/receiver';
@@ -22,6 +24,12 @@ const QUEUE_PREFIX = `paygw-test-wh-${process.pid}`;
 // Endpoints belong to an owner nobody else uses, so events other test files emit through the gateway never fan
 // out to them.
 const OWNER = `own_whtest_${process.pid}`;
+
+/** The secret as the gateway stores it: sealed under the (development) secrets key, bound to the endpoint. */
+function sealed(endpointId: string, secret: string): [string, string] {
+  const box = sealSecret(developmentKeyring(), secret, endpointSecretContext(endpointId));
+  return [box.sealed, box.keyId];
+}
 
 const workerEnv = (overrides: Record<string, string> = {}): Record<string, string> => ({
   NODE_ENV: 'test',
@@ -64,9 +72,9 @@ const tag = () => randomBytes(5).toString('hex');
 async function endpoint(url: string, secret = newWebhookSecret()): Promise<{ id: string; secret: string }> {
   const id = `we_test${tag()}`;
   await db.query(
-    `INSERT INTO webhook_endpoints (id, owner_id, url, events, secret, enabled, created_at, updated_at)
-     VALUES ($1, $2, $3, ARRAY['*'], $4, true, now(), now())`,
-    [id, OWNER, url, secret],
+    `INSERT INTO webhook_endpoints (id, owner_id, url, events, secret, secret_key_id, enabled, created_at, updated_at)
+     VALUES ($1, $2, $3, ARRAY['*'], $4, $5, true, now(), now())`,
+    [id, OWNER, url, ...sealed(id, secret)],
   );
   return { id, secret };
 }
@@ -461,9 +469,9 @@ describe('reconciliation', () => {
     const rx = await receiver(secret);
     const id = `we_test${tag()}`;
     await db.query(
-      `INSERT INTO webhook_endpoints (id, owner_id, url, events, secret, enabled, created_at, updated_at)
-       VALUES ($1, 'admin', $2, ARRAY['payment.succeeded'], $3, true, now(), now())`,
-      [id, rx.url, secret],
+      `INSERT INTO webhook_endpoints (id, owner_id, url, events, secret, secret_key_id, enabled, created_at, updated_at)
+       VALUES ($1, 'admin', $2, ARRAY['payment.succeeded'], $3, $4, true, now(), now())`,
+      [id, rx.url, ...sealed(id, secret)],
     );
     try {
       await worker({
