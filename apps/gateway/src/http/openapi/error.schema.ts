@@ -1,4 +1,5 @@
 import { ApiExtraModels, ApiProperty, ApiPropertyOptional, ApiSchema, getSchemaPath } from '@nestjs/swagger';
+import { ERROR_TYPES } from '@app/contract';
 
 @ApiSchema({ name: 'FieldProblem' })
 export class FieldProblemSchema {
@@ -9,22 +10,7 @@ export class FieldProblemSchema {
 @ApiSchema({ name: 'ErrorBody' })
 @ApiExtraModels(FieldProblemSchema)
 export class ErrorBodySchema {
-  @ApiProperty({
-    enum: [
-      'invalid_request',
-      'authentication',
-      'permission',
-      'not_found',
-      'conflict',
-      'capability_not_supported',
-      'rate_limited',
-      'provider_error',
-      'provider_unavailable',
-      'provider_timeout',
-      'unavailable',
-      'internal',
-    ],
-  })
+  @ApiProperty({ enum: [...ERROR_TYPES] })
   type: string;
   @ApiProperty({ example: 'validation_failed', description: 'Stable machine-readable code, e.g. idempotency_in_progress, payload_too_large' })
   code: string;
