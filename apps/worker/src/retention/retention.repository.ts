@@ -32,16 +32,27 @@ export class RetentionRepository {
     return rows[0]?.n ?? 0;
   }
 
-  /** Attempts older than the cutoff (their deliveries stay: the delivery row is the record of its outcome). */
-  deleteAttempts(olderThanMs: number, batch: number): Promise<number> {
+  /**
+   * One batch of rows of `table` older than the cutoff on `timeColumn` (and matching `where`), picked with SKIP LOCKED
+   * so a batch never waits on rows in use; `key` names the columns that identify a row. Table and columns are this
+   * file's constants, never input.
+   */
+  private deleteOlder(table: string, key: string[], timeColumn: string, olderThanMs: number, batch: number, where = 'true'): Promise<number> {
+    const match = key.map((column) => `t.${column} = doomed.${column}`).join(' AND ');
     return this.count(
       `WITH doomed AS (
-         SELECT id FROM webhook_attempts WHERE at < now() - $1::float8 * interval '1 millisecond'
-          ORDER BY at LIMIT $2 FOR UPDATE SKIP LOCKED
-       ), gone AS (DELETE FROM webhook_attempts a USING doomed WHERE a.id = doomed.id RETURNING 1)
+         SELECT ${key.join(', ')} FROM ${table}
+          WHERE ${timeColumn} < now() - $1::float8 * interval '1 millisecond' AND ${where}
+          ORDER BY ${timeColumn} LIMIT $2 FOR UPDATE SKIP LOCKED
+       ), gone AS (DELETE FROM ${table} t USING doomed WHERE ${match} RETURNING 1)
        SELECT count(*)::int AS n FROM gone`,
       [olderThanMs, batch],
     );
+  }
+
+  /** Attempts older than the cutoff (their deliveries stay: the delivery row is the record of its outcome). */
+  deleteAttempts(olderThanMs: number, batch: number): Promise<number> {
+    return this.deleteOlder('webhook_attempts', ['id'], 'at', olderThanMs, batch);
   }
 
   /**
@@ -70,26 +81,11 @@ export class RetentionRepository {
   }
 
   deleteInbound(olderThanMs: number, batch: number): Promise<number> {
-    return this.count(
-      `WITH doomed AS (
-         SELECT id FROM inbound_webhooks WHERE received_at < now() - $1::float8 * interval '1 millisecond'
-          ORDER BY received_at LIMIT $2 FOR UPDATE SKIP LOCKED
-       ), gone AS (DELETE FROM inbound_webhooks i USING doomed WHERE i.id = doomed.id RETURNING 1)
-       SELECT count(*)::int AS n FROM gone`,
-      [olderThanMs, batch],
-    );
+    return this.deleteOlder('inbound_webhooks', ['id'], 'received_at', olderThanMs, batch);
   }
 
   /** Finished keys only: a key still `running` is an answer someone may yet be waiting to replay. */
   deleteIdempotencyKeys(olderThanMs: number, batch: number): Promise<number> {
-    return this.count(
-      `WITH doomed AS (
-         SELECT owner_id, key FROM idempotency_keys
-          WHERE created_at < now() - $1::float8 * interval '1 millisecond' AND state = 'done'
-          ORDER BY created_at LIMIT $2 FOR UPDATE SKIP LOCKED
-       ), gone AS (DELETE FROM idempotency_keys k USING doomed WHERE k.owner_id = doomed.owner_id AND k.key = doomed.key RETURNING 1)
-       SELECT count(*)::int AS n FROM gone`,
-      [olderThanMs, batch],
-    );
+    return this.deleteOlder('idempotency_keys', ['owner_id', 'key'], 'created_at', olderThanMs, batch, `state = 'done'`);
   }
 }
