@@ -1,4 +1,5 @@
 import { createHmac } from 'node:crypto';
+import { DataSource } from 'typeorm';
 import { ProviderError } from '@app/payments';
 import { startInProcessGateway, InProcessGateway } from '../support/in-process';
 
@@ -154,6 +155,52 @@ describe('payment lifecycle under races', () => {
     expect((await a).status).toBe(200);
     expect((await b).body).toMatchObject({ amount: 222 });
     expect(await atProvider(payment.providerPaymentId)).toEqual({ status: 200, amount: 222 });
+  });
+
+  it('a create writes the payment twice: an INSERT that takes its lease, then one statement that confirms it, records payment.created and gives the lease back', async () => {
+    const description = `born-leased-${Date.now()}`;
+    const dataSource = gw.app.get(DataSource);
+    const statements: string[] = [];
+    const query = dataSource.query.bind(dataSource);
+    const counting = jest.spyOn(dataSource, 'query').mockImplementation((sql: string, params?: unknown[]) => {
+      if (/\b(INSERT INTO|UPDATE|FROM) payments\b/.test(sql)) statements.push(sql);
+      return query(sql, params);
+    });
+    try {
+      const held = gw.gate.hold('flexiqash', 'createPayment');
+      const create = gw.request('POST', '/v1/payments', { key, body: { amount: 1000, currency: 'USD', description } });
+      await held.arrived;
+      // At the provider: the row exists, leased, so nothing else changes it before it is confirmed.
+      const { rows: during } = await gw.db.query(`SELECT lease_token IS NOT NULL AND lease_until > now() AS leased, version FROM payments WHERE description = $1`, [description]);
+      expect(during).toEqual([{ leased: true, version: 0 }]);
+      held.release();
+      const created = await create;
+      expect(created.status).toBe(201);
+      expect(statements).toHaveLength(2);
+      expect(statements[0]).toMatch(/^INSERT INTO payments .*lease_token/s);
+      expect(statements[1]).toMatch(/UPDATE payments SET .*lease_token = NULL/s);
+      const { rows: after } = await gw.db.query('SELECT lease_token, version, provider_payment_id FROM payments WHERE id = $1', [created.body.id]);
+      expect(after).toEqual([{ lease_token: null, version: 1, provider_payment_id: created.body.providerPaymentId }]);
+      expect((await events(created.body.id)).map((e) => e.type)).toEqual(['payment.created']);
+    } finally {
+      counting.mockRestore();
+    }
+  });
+
+  it('a create whose row changed while the provider was creating it confirms under the row lock and still gives the lease back', async () => {
+    const description = `changed-meanwhile-${Date.now()}`;
+    const held = gw.gate.hold('flexiqash', 'createPayment');
+    const create = gw.request('POST', '/v1/payments', { key, body: { amount: 1000, currency: 'USD', description, metadata: { a: '1' } } });
+    await held.arrived;
+    // A writer that ignores the lease (as an operator's fix would) moves the version: the one-statement confirmation no longer matches.
+    await gw.db.query(`UPDATE payments SET version = version + 1, metadata = '{"a":"2"}' WHERE description = $1`, [description]);
+    held.release();
+    const created = await create;
+    expect(created.status).toBe(201);
+    expect(created.body).toMatchObject({ metadata: { a: '2' }, providerPaymentId: expect.any(String) });
+    const { rows } = await gw.db.query('SELECT lease_token, version, provider_state_unknown FROM payments WHERE id = $1', [created.body.id]);
+    expect(rows).toEqual([{ lease_token: null, version: 2, provider_state_unknown: false }]);
+    expect((await events(created.body.id)).map((e) => e.type)).toEqual(['payment.created']);
   });
 
   it('a cancel of a payment the payer already paid answers 409 and leaves it at the provider', async () => {

@@ -20,7 +20,7 @@ import { confirmationFailedError, createOutcomeOf, unknownOutcomeError } from '.
 import { currentIdempotencyKey } from './idempotency-scope';
 import { LifecycleStore } from './lifecycle.store';
 import { presentPayment, transactionRow } from './payment.presenter';
-import { ResourceLease } from './resource-lease';
+import { HeldLease, ResourceLease } from './resource-lease';
 
 const PAYMENT_STATUS_EVENTS: Record<PaymentStatus, EventType | null> = {
   pending: null,
@@ -107,11 +107,13 @@ export class PaymentLifecycleService {
       createdAt: now,
       updatedAt: now,
     };
-    await this.payments.insert(row);
+    // Born leased: the INSERT takes the lease, and the confirmation gives it back in its own statement (two commits).
+    const token = this.lease.newToken();
+    await this.payments.insertLeased(row, token, this.lease.ttlMs);
     const scope = currentIdempotencyKey();
     if (scope) await this.store.linkIdempotencyKey(scope, row.id);
 
-    return this.lease.run('payments', row.id, async () => {
+    return this.lease.runHeld('payments', row.id, token, async (lease) => {
       let created: ProviderPayment;
       for (;;) {
         try {
@@ -145,7 +147,7 @@ export class PaymentLifecycleService {
         }
       }
       try {
-        const confirmed = await this.confirmCreated(row.id, provider.name, created);
+        const confirmed = await this.confirmCreated(row, provider.name, created, lease);
         return confirmed ?? row;
       } catch (error) {
         // The provider made it; the row stays flagged and reconciliation adopts it by its reference.
@@ -155,8 +157,17 @@ export class PaymentLifecycleService {
     });
   }
 
-  private async confirmCreated(id: string, providerName: PaymentEntity['provider'], created: ProviderPayment): Promise<PaymentEntity | null> {
-    const result = await this.changePayment(id, (payment) => {
+  /**
+   * `row` is the payment as inserted (and saved on failover); nothing else could change it while the lease is
+   * held, so the confirmation is one statement conditioned on its version that also gives the lease back.
+   */
+  private async confirmCreated(
+    row: PaymentEntity,
+    providerName: PaymentEntity['provider'],
+    created: ProviderPayment,
+    lease: HeldLease,
+  ): Promise<PaymentEntity | null> {
+    const result = await this.changePayment(row.id, (payment) => {
       payment.provider = providerName;
       payment.providerPaymentId = created.providerPaymentId;
       payment.status = nextPaymentStatus(payment.status, created.status);
@@ -167,7 +178,7 @@ export class PaymentLifecycleService {
       const events: EventType[] = ['payment.created'];
       if (payment.status !== 'pending') events.push(`payment.${payment.status}` as EventType);
       return events;
-    });
+    }, row, lease);
     return result?.row ?? null;
   }
 
@@ -333,19 +344,25 @@ export class PaymentLifecycleService {
    * one statement that only matches while the stored row still has that version. If it no longer does, or
    * `change` returns null, the locked path decides on the current row: it locks the row, applies `change` again
    * and commits in one transaction. `change` must therefore only edit the row it is given.
+   *
+   * With `lease` (held by the caller), the one statement also requires that lease and gives it back.
    */
   async changePayment(
     id: string,
     change: (row: PaymentEntity) => LifecycleEvent[] | null,
     known?: PaymentEntity,
+    lease?: HeldLease,
   ): Promise<{ row: PaymentEntity; events: LifecycleEvent[] } | null> {
     if (known) {
       const row = { ...known };
       const events = change(row);
       if (events !== null) {
         this.bump(row);
-        const written = await this.outbox.writeChange(this.payments.updateIfVersion(row, known.version), this.paymentEvents(row, events));
-        if (written) return { row, events };
+        const written = await this.outbox.writeChange(this.payments.updateIfVersion(row, known.version, lease?.token), this.paymentEvents(row, events));
+        if (written) {
+          lease?.givenBack();
+          return { row, events };
+        }
       }
     }
     return this.outbox.transact(async (tx) => {

@@ -4,6 +4,13 @@ import { Inject, Injectable } from '@nestjs/common';
 import { ApiError, APP_CONFIG, AppConfig } from '@app/common';
 import { LeasedTable, LifecycleStore } from './lifecycle.store';
 
+/** A lease this operation holds. Its final write may give it back in the same statement (`givenBack`). */
+export interface HeldLease {
+  readonly token: string;
+  /** The operation's own write released the lease: nothing is left to release. */
+  givenBack(): void;
+}
+
 /**
  * Serializes the mutating operations on one payment or payout across instances: a short lease written on the row
  * (never a database lock held across a provider call). The lease outlives the longest operation it guards (a few
@@ -21,7 +28,12 @@ export class ResourceLease {
     this.ttlMs = 4 * config.providerTimeoutMs + 5_000;
   }
 
-  async run<T>(table: LeasedTable, id: string, work: () => Promise<T>): Promise<T> {
+  /** A token for a lease taken by the row's own INSERT (a new resource is born leased), then `runHeld`. */
+  newToken(): string {
+    return randomUUID();
+  }
+
+  async run<T>(table: LeasedTable, id: string, work: (lease: HeldLease) => Promise<T>): Promise<T> {
     const token = randomUUID();
     const giveUpAt = Date.now() + this.ttlMs + 1_000;
     for (let delay = 5; ; delay = Math.min(delay * 2, 100)) {
@@ -33,10 +45,16 @@ export class ResourceLease {
       }
       await sleep(delay);
     }
+    return this.runHeld(table, id, token, work);
+  }
+
+  /** Runs `work` under a lease already held by `token`, and releases it after, unless `work` gave it back. */
+  async runHeld<T>(table: LeasedTable, id: string, token: string, work: (lease: HeldLease) => Promise<T>): Promise<T> {
+    let held = true;
     try {
-      return await work();
+      return await work({ token, givenBack: () => (held = false) });
     } finally {
-      await this.store.releaseLease(table, id, token);
+      if (held) await this.store.releaseLease(table, id, token);
     }
   }
 }

@@ -32,6 +32,12 @@ export class PaymentRepository {
     await this.dataSource.query(sql, params);
   }
 
+  /** Inserts the payment with its lease held by `leaseToken` for `ttlMs`, in the same statement. */
+  async insertLeased(payment: PaymentEntity, leaseToken: string, ttlMs: number): Promise<void> {
+    const { sql, params } = this.rows.insertLeased(payment, leaseToken, ttlMs);
+    await this.dataSource.query(sql, params);
+  }
+
   /** A payment visible to this owner (null: any owner). */
   async findVisible(id: string, ownerId: string | null): Promise<PaymentEntity | null> {
     const rows: Array<Record<string, any>> =
@@ -44,9 +50,10 @@ export class PaymentRepository {
   /**
    * Writes every column of `payment` if the stored row still has version `expectedVersion`, returning `id` when
    * it did: an optimistic write for callers that read the row just before and run this inside one statement.
+   * With `releaseLease`, it also requires and gives back that lease.
    */
-  updateIfVersion(payment: PaymentEntity, expectedVersion: number): SqlStatement {
-    return this.rows.updateIfVersion(payment, expectedVersion);
+  updateIfVersion(payment: PaymentEntity, expectedVersion: number, releaseLease?: string): SqlStatement {
+    return this.rows.updateIfVersion(payment, expectedVersion, releaseLease);
   }
 
   private async select(sql: string, params: unknown[], manager?: EntityManager): Promise<PaymentEntity[]> {

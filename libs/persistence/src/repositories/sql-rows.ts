@@ -23,6 +23,7 @@ export class SqlRows<T extends { id: string; version: number }> {
     columns: Column[];
     list: string;
     insert: string;
+    insertLeased: string;
     update: string;
     mutable: Column[];
   } | null = null;
@@ -52,16 +53,35 @@ export class SqlRows<T extends { id: string; version: number }> {
     return { sql: insert, params: columns.map((column) => this.param(column, entity)) };
   }
 
+  /**
+   * As `insert`, with the row's lease (`lease_token`, `lease_until`) already held by `leaseToken` for `ttlMs`: a
+   * new resource is born leased, so taking the lease costs no statement of its own.
+   */
+  insertLeased(entity: T, leaseToken: string, ttlMs: number): SqlStatement {
+    const { insertLeased, columns } = this.meta();
+    return { sql: insertLeased, params: [...columns.map((column) => this.param(column, entity)), leaseToken, ttlMs] };
+  }
+
   /** Writes every column that can change. */
   update(entity: T): SqlStatement {
     const { update, mutable } = this.meta();
     return { sql: update, params: [entity.id, ...mutable.map((column) => this.param(column, entity))] };
   }
 
-  /** As `update`, only while the stored row still has `expectedVersion`; returns `id` when it did. */
-  updateIfVersion(entity: T, expectedVersion: number): SqlStatement {
+  /**
+   * As `update`, only while the stored row still has `expectedVersion`; returns `id` when it did. With
+   * `releaseLease`, also only while that token holds the row's lease, which the same statement gives back.
+   */
+  updateIfVersion(entity: T, expectedVersion: number, releaseLease?: string): SqlStatement {
     const { sql, params } = this.update(entity);
-    return { sql: `${sql} AND version = $${params.length + 1} RETURNING id`, params: [...params, expectedVersion] };
+    if (releaseLease === undefined) {
+      return { sql: `${sql} AND version = $${params.length + 1} RETURNING id`, params: [...params, expectedVersion] };
+    }
+    const [set, where] = sql.split(' WHERE ');
+    return {
+      sql: `${set}, lease_token = NULL, lease_until = NULL WHERE ${where} AND version = $${params.length + 1} AND lease_token = $${params.length + 2} RETURNING id`,
+      params: [...params, expectedVersion, releaseLease],
+    };
   }
 
   /** JSON columns go as text: node-pg would send a JS array as a Postgres array. */
@@ -86,6 +106,9 @@ export class SqlRows<T extends { id: string; version: number }> {
       columns,
       list,
       insert: `INSERT INTO ${table} (${list}) VALUES (${columns.map((_, i) => `$${i + 1}`).join(', ')})`,
+      insertLeased:
+        `INSERT INTO ${table} (${list}, lease_token, lease_until) VALUES (${columns.map((_, i) => `$${i + 1}`).join(', ')}, ` +
+        `$${columns.length + 1}, now() + $${columns.length + 2} * interval '1 millisecond')`,
       update: `UPDATE ${table} SET ${mutable.map((c, i) => `${c.name} = $${i + 2}`).join(', ')} WHERE id = $1`,
       mutable,
     };
