@@ -162,7 +162,7 @@ describe('payment lifecycle under races', () => {
     const dataSource = gw.app.get(DataSource);
     const statements: string[] = [];
     const query = dataSource.query.bind(dataSource);
-    const counting = jest.spyOn(dataSource, 'query').mockImplementation((sql: string, params?: unknown[]) => {
+    const counting = jest.spyOn(dataSource, 'query').mockImplementation((sql: string, params?: any) => {
       if (/\b(INSERT INTO|UPDATE|FROM) payments\b/.test(sql)) statements.push(sql);
       return query(sql, params);
     });

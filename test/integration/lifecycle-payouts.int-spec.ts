@@ -1,3 +1,4 @@
+import { DataSource } from 'typeorm';
 import { ProviderError } from '@app/payments';
 import { ProviderRegistry } from '@app/providers';
 import { startInProcessGateway, InProcessGateway } from '../support/in-process';
@@ -29,6 +30,50 @@ describe('payout lifecycle', () => {
     expect(failed.body.error.details).toMatchObject({ payoutId: expect.stringMatching(/^po_/) });
     return failed.body.error.details.payoutId;
   }
+
+  it('a create writes the payout twice: an INSERT that takes its lease, then one statement that confirms it and gives the lease back', async () => {
+    const reference = `born-leased-${Date.now()}`;
+    const dataSource = gw.app.get(DataSource);
+    const statements: string[] = [];
+    const query = dataSource.query.bind(dataSource);
+    const counting = jest.spyOn(dataSource, 'query').mockImplementation((sql: string, params?: any) => {
+      if (/\b(INSERT INTO|UPDATE|FROM) payouts\b/.test(sql)) statements.push(sql);
+      return query(sql, params);
+    });
+    try {
+      const held = gw.gate.hold('flashpay', 'createPayout');
+      const create = gw.request('POST', '/v1/payouts', { key, body: { amount: 1000, currency: 'NGN', destination, reference } });
+      await held.arrived;
+      const { rows: during } = await gw.db.query(`SELECT lease_token IS NOT NULL AND lease_until > now() AS leased FROM payouts WHERE reference = $1`, [reference]);
+      expect(during).toEqual([{ leased: true }]);
+      held.release();
+      const created = await create;
+      expect(created.status).toBe(201);
+      expect(statements).toHaveLength(2);
+      expect(statements[0]).toMatch(/^INSERT INTO payouts .*lease_token/s);
+      expect(statements[1]).toMatch(/UPDATE payouts SET .*lease_token = NULL/s);
+      const { rows } = await gw.db.query('SELECT lease_token, version FROM payouts WHERE id = $1', [created.body.id]);
+      expect(rows).toEqual([{ lease_token: null, version: 1 }]);
+      const { rows: events } = await gw.db.query('SELECT type FROM events WHERE resource_id = $1', [created.body.id]);
+      expect(events.map((e: { type: string }) => e.type)).toEqual(['payout.created']);
+    } finally {
+      counting.mockRestore();
+    }
+  });
+
+  it('a payout whose row changed while the provider was creating it is confirmed under the row lock, lease given back', async () => {
+    const reference = `changed-meanwhile-${Date.now()}`;
+    const held = gw.gate.hold('flashpay', 'createPayout');
+    const create = gw.request('POST', '/v1/payouts', { key, body: { amount: 1000, currency: 'NGN', destination, reference } });
+    await held.arrived;
+    await gw.db.query(`UPDATE payouts SET version = version + 1 WHERE reference = $1`, [reference]);
+    held.release();
+    const created = await create;
+    expect(created.status).toBe(201);
+    expect(created.body.providerPayoutId).toEqual(expect.any(String));
+    const { rows } = await gw.db.query('SELECT lease_token, version, provider_state_unknown FROM payouts WHERE id = $1', [created.body.id]);
+    expect(rows).toEqual([{ lease_token: null, version: 2, provider_state_unknown: false }]);
+  });
 
   it('a payout whose outcome is unknown answers 504 with its id, is listed for operators and resolved as failed, audited', async () => {
     const id = await unknownPayout(`unknown-${Date.now()}`);

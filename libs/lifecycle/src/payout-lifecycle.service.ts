@@ -8,7 +8,7 @@ import { confirmationFailedError, createOutcomeOf, unknownOutcomeError } from '.
 import { currentIdempotencyKey } from './idempotency-scope';
 import { LifecycleStore } from './lifecycle.store';
 import { presentPayout } from './payment.presenter';
-import { ResourceLease } from './resource-lease';
+import { HeldLease, ResourceLease } from './resource-lease';
 
 /** What the provider is sent (less the gateway's id, which the row gets first), and who asks where. */
 export interface NewPayout extends Omit<CreateProviderPayoutInput, 'gatewayPayoutId'> {
@@ -59,11 +59,13 @@ export class PayoutLifecycleService {
       createdAt: now,
       updatedAt: now,
     };
-    await this.insertUniqueReference(row);
+    // Born leased, as a payment: the INSERT takes the lease and the confirmation gives it back (two commits).
+    const token = this.lease.newToken();
+    await this.insertUniqueReference(row, token);
     const scope = currentIdempotencyKey();
     if (scope) await this.store.linkIdempotencyKey(scope, row.id);
 
-    return this.lease.run('payouts', row.id, async () => {
+    return this.lease.runHeld('payouts', row.id, token, async (lease) => {
       let created: ProviderPayout;
       try {
         created = await provider.createPayout!({
@@ -85,7 +87,7 @@ export class PayoutLifecycleService {
         throw unknownOutcomeError('payout', row.id, error);
       }
       try {
-        return (await this.confirmCreated(row.id, created)) ?? row;
+        return (await this.confirmCreated(row, created, lease)) ?? row;
       } catch (error) {
         this.logger.error(`payout ${row.id}: created at ${provider.name} as ${created.providerPayoutId} but not recorded (${(error as Error).message})`);
         throw confirmationFailedError('payout', row.id);
@@ -94,9 +96,9 @@ export class PayoutLifecycleService {
   }
 
   /** A second payout with the same reference under one API key answers 409 naming the first. */
-  private async insertUniqueReference(row: PayoutEntity): Promise<void> {
+  private async insertUniqueReference(row: PayoutEntity, leaseToken: string): Promise<void> {
     try {
-      await this.payouts.insert(row);
+      await this.payouts.insertLeased(row, leaseToken, this.lease.ttlMs);
     } catch (error) {
       const pg = error as { code?: string; constraint?: string; driverError?: { code?: string; constraint?: string } };
       const code = pg.code ?? pg.driverError?.code;
@@ -109,8 +111,13 @@ export class PayoutLifecycleService {
     }
   }
 
-  private async confirmCreated(id: string, created: ProviderPayout): Promise<PayoutEntity | null> {
-    return this.changePayout(id, (payout) => {
+  /**
+   * `inserted` is the payout as inserted; while the lease is held nothing else changes it, so the confirmation is
+   * one statement conditioned on its version that also gives the lease back. Should the row have changed anyway,
+   * the locked path decides on the current row.
+   */
+  private async confirmCreated(inserted: PayoutEntity, created: ProviderPayout, lease: HeldLease): Promise<PayoutEntity | null> {
+    const confirm = (payout: PayoutEntity): EventType[] => {
       payout.providerPayoutId = created.providerPayoutId;
       payout.status = nextPayoutStatus(payout.status, created.status);
       payout.providerStatus = created.providerStatus;
@@ -119,7 +126,21 @@ export class PayoutLifecycleService {
       const events: EventType[] = ['payout.created'];
       if (payout.status !== 'pending') events.push(`payout.${payout.status}` as EventType);
       return events;
-    });
+    };
+    const row = { ...inserted };
+    const events = confirm(row);
+    row.version += 1;
+    row.updatedAt = new Date();
+    const data = presentPayout(row) as unknown as Record<string, unknown>;
+    const written = await this.outbox.writeChange(
+      this.payouts.updateIfVersion(row, inserted.version, lease.token),
+      events.map((type) => ({ type, ownerId: row.ownerId, resourceId: row.id, version: row.version, data })),
+    );
+    if (written) {
+      lease.givenBack();
+      return row;
+    }
+    return this.changePayout(inserted.id, confirm);
   }
 
   /**

@@ -3,7 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import { PayoutEntity } from '../entities/payout.entity';
 import { decodeCursor, encodeCursor, Page } from './page';
-import { SqlRows } from './sql-rows';
+import { SqlRows, SqlStatement } from './sql-rows';
 
 /** Plain SQL through SqlRows, as for payments: one style for the lifecycle's tables. */
 @Injectable()
@@ -22,6 +22,17 @@ export class PayoutRepository {
   async insert(payout: PayoutEntity): Promise<void> {
     const { sql, params } = this.rows.insert(payout);
     await this.dataSource.query(sql, params);
+  }
+
+  /** Inserts the payout with its lease held by `leaseToken` for `ttlMs`, in the same statement. */
+  async insertLeased(payout: PayoutEntity, leaseToken: string, ttlMs: number): Promise<void> {
+    const { sql, params } = this.rows.insertLeased(payout, leaseToken, ttlMs);
+    await this.dataSource.query(sql, params);
+  }
+
+  /** As PaymentRepository.updateIfVersion: one conditioned write, optionally giving back the caller's lease. */
+  updateIfVersion(payout: PayoutEntity, expectedVersion: number, releaseLease?: string): SqlStatement {
+    return this.rows.updateIfVersion(payout, expectedVersion, releaseLease);
   }
 
   /** Writes every column of an existing row that can change, in one UPDATE. */
