@@ -296,11 +296,11 @@ export class WebhookRepository {
     return rows.map((row) => ({ eventId, endpointId: row.endpoint_id, generation: row.generation }));
   }
 
-  /** Endpoints of this owner (and the admin's) currently subscribed to an event type. */
+  /** The endpoints an event of `ownerId` goes to, as the outbox fans it out (endpoint.disabled: the owner's only). */
   async subscribedEndpointIds(ownerId: string, type: string): Promise<string[]> {
     const rows: Array<{ id: string }> = await this.dataSource.query(
       `SELECT id FROM webhook_endpoints
-        WHERE enabled AND deleted_at IS NULL AND (owner_id = $1 OR owner_id = 'admin')
+        WHERE enabled AND deleted_at IS NULL AND (owner_id = $1 OR (owner_id = 'admin' AND $2::text <> 'endpoint.disabled'))
           AND (events @> ARRAY[$2]::text[] OR events @> ARRAY['*']::text[])`,
       [ownerId, type],
     );
