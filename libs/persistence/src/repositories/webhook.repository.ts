@@ -227,18 +227,22 @@ export class WebhookRepository {
     return rows.map((row) => row.id);
   }
 
-  /** Writes the fields an API call may change; never the secrets (a rotation in between is not undone). */
-  async saveEndpoint(endpoint: WebhookEndpointEntity): Promise<void> {
+  /**
+   * Writes the fields an API call may change; never the secrets (a rotation in between is not undone). The
+   * endpoint's state (enabled, disabled reason and time, failing streak) is written only with `state: true`, for a
+   * call that changes it: the worker updates those columns too, and a PATCH of the description must not put back
+   * what it read before (re-enabling an endpoint the worker just disabled, or reviving a failing streak a success ended).
+   */
+  async saveEndpoint(endpoint: WebhookEndpointEntity, options: { state?: boolean } = {}): Promise<void> {
     await this.endpoints.update(
       { id: endpoint.id },
       {
         url: endpoint.url,
         events: endpoint.events,
         description: endpoint.description,
-        enabled: endpoint.enabled,
-        disabledReason: endpoint.disabledReason,
-        disabledAt: endpoint.disabledAt,
-        failingSince: endpoint.failingSince,
+        ...(options.state
+          ? { enabled: endpoint.enabled, disabledReason: endpoint.disabledReason, disabledAt: endpoint.disabledAt, failingSince: endpoint.failingSince }
+          : {}),
         updatedAt: endpoint.updatedAt,
         deletedAt: endpoint.deletedAt,
       },
