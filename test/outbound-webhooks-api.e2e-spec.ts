@@ -243,9 +243,9 @@ describe('outbound webhooks through the built gateway and worker', () => {
     // Another owner's endpoint and an admin endpoint subscribed to endpoint.disabled: neither hears of this one.
     const stranger = await account();
     const strangerHook = await receiver();
-    const strangers = await subscribe(stranger.client, strangerHook, ['endpoint.disabled']);
+    await subscribe(stranger.client, strangerHook, ['endpoint.disabled']);
     const adminHook = await receiver();
-    const admin = await subscribe(stack.clientFor(ADMIN_KEY), adminHook, ['payment.created', 'endpoint.disabled']);
+    await subscribe(stack.clientFor(ADMIN_KEY), adminHook, ['payment.created', 'endpoint.disabled']);
 
     const startedFailing = Date.now();
     const first = await pay(client);
@@ -271,8 +271,6 @@ describe('outbound webhooks through the built gateway and worker', () => {
     await adminHook.waitFor("the admin endpoint's payment.created", () => !!about(adminHook, first), 15_000);
     expect(adminHook.received.some((r) => (r.payload as { type?: string } | null)?.type === 'endpoint.disabled')).toBe(false);
     expect(strangerHook.received).toHaveLength(0);
-    expect(strangers.id).not.toBe(good.id);
-    expect(admin.id).not.toBe(good.id);
 
     // Disabled, it gets no delivery for a new event.
     const whileDisabled = await pay(client);
