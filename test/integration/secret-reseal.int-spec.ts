@@ -5,8 +5,8 @@ import { DEVELOPMENT_SECRETS_KEY, DEVELOPMENT_SECRETS_KEY_ID, developmentKeyring
 import { endpointSecretContext, ENTITIES, MIGRATIONS } from '@app/persistence';
 import { SecretResealService } from '../../apps/worker/src/secrets/secret-reseal.service';
 import { startInProcessWorker, InProcessWorker } from '../support/in-process-worker';
-import { testDatabaseUrl } from '../support/env';
-import { eventually } from '../support/services';
+import { testDatabaseUrl, testRedisUrl } from '../support/env';
+import { deleteKeysWithPrefix, eventually } from '../support/services';
 
 // After SECRETS_ENCRYPTION_KEY is rotated, the worker re-seals every endpoint secret under the new key, at start-up
 // and on its timer. A database of its own: re-sealing touches every row of webhook_endpoints, and the other tests'
@@ -32,6 +32,7 @@ describe('re-sealing endpoint secrets after a key rotation', () => {
   admin.pathname = '/postgres';
   let db: Client;
   const workers: InProcessWorker[] = [];
+  const queuePrefix = `paygw-reseal-${process.pid}`;
 
   beforeAll(async () => {
     const client = new Client({ connectionString: admin.toString() });
@@ -49,6 +50,7 @@ describe('re-sealing endpoint secrets after a key rotation', () => {
 
   afterAll(async () => {
     for (const worker of workers) await worker.close();
+    await deleteKeysWithPrefix(testRedisUrl(), queuePrefix);
     await db?.end();
     const client = new Client({ connectionString: admin.toString() });
     await client.connect();
@@ -81,7 +83,7 @@ describe('re-sealing endpoint secrets after a key rotation', () => {
   const worker = async () => {
     const started = await startInProcessWorker({
       DATABASE_URL: target.toString(),
-      QUEUE_PREFIX: `paygw-reseal-${process.pid}`,
+      QUEUE_PREFIX: queuePrefix,
       SECRETS_ENCRYPTION_KEY: NEW_KEY.toString('base64'),
       SECRETS_ENCRYPTION_KEY_ID: NEW_KEY_ID,
       SECRETS_ENCRYPTION_OLD_KEYS: `${DEVELOPMENT_SECRETS_KEY_ID}:${DEVELOPMENT_SECRETS_KEY.toString('base64')}`,
