@@ -2,7 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { Webhook } from 'standardwebhooks';
 import { verifyWebhook } from '@app/client';
 import { DeliveryRelay } from '@app/outbox';
-import { startInProcessGateway, InProcessGateway } from '../support/in-process';
+import { WebhookRepository } from '@app/persistence';
+import { ADMIN_KEY, startInProcessGateway, InProcessGateway } from '../support/in-process';
 import { startInProcessWorker, InProcessWorker } from '../support/in-process-worker';
 import { Receiver } from '../support/receiver';
 import { eventually } from '../support/services';
@@ -210,16 +211,40 @@ describe('outbound webhooks', () => {
     const failing = await receiver();
     failing.always({ status: 500 });
     const watcher = await receiver();
+    // The admin's endpoints hear of every payment, but not of another owner's endpoint being disabled.
+    const adminHook = await receiver();
+    const admin = await endpoint(gw, ADMIN_KEY, adminHook.url, ['payment.created', 'endpoint.disabled']);
+    adminHook.useSecret(admin.secret);
+    // Disabled whatever happens below: an enabled admin endpoint would receive every later test's payments.
+    running.unshift({ close: async () => void (await gw.db.query(`UPDATE webhook_endpoints SET enabled = false WHERE id = $1`, [admin.id])) });
     const bad = await endpoint(gw, key, failing.url);
     const good = await endpoint(gw, key, watcher.url, ['endpoint.disabled']);
     watcher.useSecret(good.secret);
-    await payment(gw, key);
+    const failingFrom = Date.now();
+    const paid = await payment(gw, key);
+    // While it fails and is not yet disabled, the API shows since when every attempt failed.
+    const streak = await eventually(
+      async () => (await gw.request('GET', `/v1/webhook-endpoints/${bad.id}`, { key })).body,
+      (shown) => shown.failingSince !== null,
+      10_000,
+    );
+    expect(Date.parse(streak.failingSince)).toBeGreaterThanOrEqual(failingFrom - 1000);
     await watcher.waitFor('endpoint.disabled', () => watcher.received.length >= 1, 15_000);
     const notice = watcher.received[0];
     expect(notice.verifyError).toBeNull();
     expect(notice.payload).toMatchObject({ type: 'endpoint.disabled', data: { id: bad.id, enabled: false } });
     const shown = (await gw.request('GET', `/v1/webhook-endpoints/${bad.id}`, { key })).body;
-    expect(shown).toMatchObject({ enabled: false, disabledReason: expect.stringContaining('every attempt failed since') });
+    expect(shown).toMatchObject({
+      enabled: false,
+      disabledReason: expect.stringContaining('every attempt failed since'),
+      failingSince: streak.failingSince,
+      disabledAt: expect.stringMatching(/Z$/),
+    });
+    const listed = (await gw.request('GET', '/v1/webhook-endpoints', { key })).body.data.find((e: any) => e.id === bad.id);
+    expect(listed).toMatchObject({ enabled: false, failingSince: streak.failingSince, disabledAt: shown.disabledAt });
+    expect((await gw.db.query(`SELECT count(*)::int AS n FROM webhook_deliveries WHERE endpoint_id = $1 AND event_id IN (SELECT id FROM events WHERE type = 'endpoint.disabled')`, [admin.id])).rows[0].n).toBe(0);
+    await adminHook.waitFor("the admin endpoint's payment.created", () => adminHook.received.some((r) => (r.payload as any)?.data?.id === paid), 10_000);
+    expect(adminHook.received.filter((r) => (r.payload as any)?.type === 'endpoint.disabled')).toEqual([]);
     const attemptsWhenDisabled = failing.received.length;
     expect(attemptsWhenDisabled).toBeGreaterThanOrEqual(2);
 
@@ -231,10 +256,34 @@ describe('outbound webhooks', () => {
     failing.always({ status: 200 });
     const enabled = await gw.request('PATCH', `/v1/webhook-endpoints/${bad.id}`, { key, body: { enabled: true } });
     expect(enabled.status).toBe(200);
-    expect(enabled.body).toMatchObject({ enabled: true, disabledReason: null });
+    expect(enabled.body).toMatchObject({ enabled: true, disabledReason: null, disabledAt: null, failingSince: null });
     expect((await gw.db.query(`SELECT failing_since FROM webhook_endpoints WHERE id = $1`, [bad.id])).rows[0].failing_since).toBeNull();
     // The delivery that was still pending when it was disabled goes out once it is enabled again.
     await failing.waitFor('a delivery after enabling', () => failing.received.some((r) => r.answered === 200), 15_000);
+  });
+
+  it("a PATCH of the description does not put back the endpoint state it read: the worker's disabling and streak stay", async () => {
+    const { gw } = await stack();
+    const key = await gw.newKey();
+    const created = await endpoint(gw, key, 'http://127.0.0.1:9/hook');
+    const repository = gw.get<WebhookRepository>(WebhookRepository);
+    // The gateway has read the endpoint (enabled, healthy) when the worker disables it for sustained failure.
+    const read = (await repository.findEndpoint(created.id, null))!;
+    await gw.db.query(
+      `UPDATE webhook_endpoints SET enabled = false, disabled_reason = 'every attempt failed since x', disabled_at = now(), failing_since = now() - interval '5 days' WHERE id = $1`,
+      [created.id],
+    );
+    read.description = 'renamed';
+    read.updatedAt = new Date();
+    await repository.saveEndpoint(read);
+    const { rows } = await gw.db.query(`SELECT enabled, disabled_reason, disabled_at, failing_since, description FROM webhook_endpoints WHERE id = $1`, [created.id]);
+    expect(rows[0]).toMatchObject({ enabled: false, disabled_reason: 'every attempt failed since x', description: 'renamed' });
+    expect(rows[0].disabled_at).not.toBeNull();
+    expect(rows[0].failing_since).not.toBeNull();
+    // Through the API the same: a PATCH without `enabled` leaves the state alone.
+    const patched = await gw.request('PATCH', `/v1/webhook-endpoints/${created.id}`, { key, body: { description: 'again' } });
+    expect(patched.status).toBe(200);
+    expect(patched.body).toMatchObject({ enabled: false, description: 'again', failingSince: expect.stringMatching(/Z$/) });
   });
 
   it("a hanging endpoint holds at most its cap of slots: the healthy endpoint beside it gets its whole burst while the hanging one's requests are still open", async () => {

@@ -7,6 +7,8 @@ export interface Reply {
   headers?: Record<string, string>;
   /** Answer only after this long (a slow receiver; deliveries in flight). */
   delayMs?: number;
+  /** Answer only when `release()` is called (a receiver that hangs for as long as the test needs). */
+  hold?: boolean;
 }
 
 export interface ReceivedWebhook {
@@ -34,6 +36,11 @@ export class Receiver {
   private fallback: Reply = { status: 200 };
   private webhook: Webhook;
   private readonly sockets = new Set<import('node:net').Socket>();
+  private held: Array<() => void> = [];
+  /** Requests received and not answered yet. */
+  open = 0;
+  /** The most requests ever open at once. */
+  maxOpen = 0;
 
   private constructor(
     private readonly server: Server,
@@ -88,6 +95,13 @@ export class Receiver {
     }
   }
 
+  /** Answers every request held so far (see `Reply.hold`); returns how many. */
+  release(): number {
+    const held = this.held.splice(0);
+    for (const answer of held) answer();
+    return held.length;
+  }
+
   async close(): Promise<void> {
     for (const socket of this.sockets) socket.destroy();
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
@@ -110,11 +124,23 @@ export class Receiver {
       }
       const reply = this.plan.shift() ?? this.fallback;
       this.received.push({ at, method: req.method ?? '', path: req.url ?? '', headers, rawBody, payload, verifyError, answered: reply.status });
+      this.open += 1;
+      this.maxOpen = Math.max(this.maxOpen, this.open);
+      let answered = false;
+      const done = () => {
+        if (answered) return;
+        answered = true;
+        this.open -= 1;
+      };
+      res.once('close', done);
       const answer = () => {
+        done();
+        if (res.destroyed) return;
         res.writeHead(reply.status, { 'content-type': 'text/plain', ...reply.headers });
         res.end(reply.status < 300 ? 'ok' : 'no');
       };
-      if (reply.delayMs) setTimeout(answer, reply.delayMs);
+      if (reply.hold) this.held.push(answer);
+      else if (reply.delayMs) setTimeout(answer, reply.delayMs);
       else answer();
     });
   }

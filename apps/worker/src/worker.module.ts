@@ -12,6 +12,7 @@ import { Reconciler } from './reconcile/reconciler';
 import { RedisLock } from './redis-lock';
 import { RetentionRepository } from './retention/retention.repository';
 import { RetentionService } from './retention/retention.service';
+import { SecretResealService } from './secrets/secret-reseal.service';
 
 @Global()
 @Module({})
@@ -23,8 +24,8 @@ class WorkerConfigModule {
 
 /**
  * The worker loads the same libraries as the gateway and differs only in what it starts: the webhook delivery
- * processor, the sweep that re-enqueues deliveries Redis lost, reconciliation of pending payments and payouts, and
- * retention (old rows deleted in batches).
+ * processor, the sweep that re-enqueues deliveries Redis lost, reconciliation of pending payments and payouts,
+ * retention (old rows deleted in batches) and the re-sealing of endpoint secrets after a key rotation.
  */
 @Module({})
 export class WorkerModule {
@@ -32,7 +33,7 @@ export class WorkerModule {
     return {
       module: WorkerModule,
       imports: [WorkerConfigModule.with(config), PersistenceModule.forRoot(), ProvidersModule, OutboxModule, LifecycleModule],
-      providers: [RedisLock, WebhookClient, DeliveryRepository, DeliveryProcessor, DeliverySweep, Reconciler, RetentionRepository, RetentionService],
+      providers: [RedisLock, WebhookClient, DeliveryRepository, DeliveryProcessor, DeliverySweep, Reconciler, RetentionRepository, RetentionService, SecretResealService],
     };
   }
 }

@@ -203,6 +203,13 @@ export interface WebhookEndpoint {
   description: string | null;
   enabled: boolean;
   disabledReason: string | null;
+  /** When it was disabled (by the API, a 410 answer or sustained failure); null while enabled. */
+  disabledAt: string | null;
+  /**
+   * Start of the current run of failed attempts (every attempt since then failed); null once one succeeds or the
+   * endpoint is enabled again. After WEBHOOK_DISABLE_AFTER of it the endpoint is disabled (`endpoint.disabled`).
+   */
+  failingSince: string | null;
   createdAt: string;
   updatedAt: string;
 }
@@ -504,12 +511,12 @@ export const CREATED_API_KEY_FIELDS = {
 
 export const WEBHOOK_ENDPOINT_FIELDS = {
   id: true, object: true, url: true, events: true, description: true, enabled: true, disabledReason: true,
-  createdAt: true, updatedAt: true,
+  disabledAt: true, failingSince: true, createdAt: true, updatedAt: true,
 } as const satisfies FieldSpec<WebhookEndpoint>;
 
 export const CREATED_WEBHOOK_ENDPOINT_FIELDS = {
   id: true, object: true, url: true, events: true, description: true, enabled: true, disabledReason: true,
-  createdAt: true, updatedAt: true, secret: true,
+  disabledAt: true, failingSince: true, createdAt: true, updatedAt: true, secret: true,
 } as const satisfies FieldSpec<CreatedWebhookEndpoint>;
 
 export const DELIVERY_ATTEMPT_FIELDS = {

@@ -30,8 +30,10 @@ function dedupeKey(event: EmitInput): string {
  * The CTEs `event` and `deliveries`: the events given as a JSON array in parameter `$n` (an event whose change
  * already has one is skipped; all are skipped unless `onlyIf` holds), and a delivery per subscribed endpoint for
  * each event written. An endpoint receives the events of its owner's resources; the admin's endpoints receive
- * every event. Deliveries are marked enqueued as they are written, optimistically: the relay adds their jobs
- * right after the commit, and if that fails the sweep re-adds them once OUTBOX_SWEEP_GRACE_MS has passed.
+ * every payment and payout event too, but `endpoint.disabled` goes only to the disabled endpoint's own owner (it
+ * concerns that owner's endpoint, and an admin endpoint must not hear about every owner's). Deliveries are marked
+ * enqueued as they are written, optimistically: the relay adds their jobs right after the commit, and if that
+ * fails the sweep re-adds them once OUTBOX_SWEEP_GRACE_MS has passed.
  */
 function eventsAndDeliveries(n: number, onlyIf = 'true'): string {
   return `event AS (
@@ -46,7 +48,7 @@ function eventsAndDeliveries(n: number, onlyIf = 'true'): string {
          SELECT event.id, e.id, 'pending', 0, 0, now(), now(), now(), now()
            FROM event JOIN webhook_endpoints e
              ON e.enabled AND e.deleted_at IS NULL
-            AND (e.owner_id = event.owner_id OR e.owner_id = 'admin')
+            AND (e.owner_id = event.owner_id OR (e.owner_id = 'admin' AND event.type <> 'endpoint.disabled'))
             AND (e.events @> ARRAY[event.type]::text[] OR e.events @> ARRAY['*']::text[])
          RETURNING event_id, endpoint_id
        )`;

@@ -14,6 +14,8 @@ function presentEndpoint(row: Omit<WebhookEndpointEntity, 'secret' | 'secretKeyI
     description: row.description,
     enabled: row.enabled,
     disabledReason: row.disabledReason,
+    disabledAt: row.disabledAt?.toISOString() ?? null,
+    failingSince: row.failingSince?.toISOString() ?? null,
     createdAt: row.createdAt.toISOString(),
     updatedAt: row.updatedAt.toISOString(),
   };
@@ -159,7 +161,7 @@ export class WebhookEndpointsService {
       if (dto.enabled) row.failingSince = null;
     }
     row.updatedAt = new Date();
-    await this.webhooks.saveEndpoint(row);
+    await this.webhooks.saveEndpoint(row, { state: dto.enabled !== undefined });
     // Its deliveries that waited while it was disabled are picked up again by the worker's sweep.
     return presentEndpoint(row);
   }
@@ -169,7 +171,7 @@ export class WebhookEndpointsService {
     row.deletedAt = new Date();
     row.enabled = false;
     row.updatedAt = row.deletedAt;
-    await this.webhooks.saveEndpoint(row);
+    await this.webhooks.saveEndpoint(row, { state: true });
   }
 
   async deliveries(principal: Principal, id: string, limit: number) {

@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, IsNull } from 'typeorm';
-import { APP_CONFIG, AppConfig, openSecret, sealSecret, SecretsKeyring } from '@app/common';
+import { APP_CONFIG, AppConfig, openSecret, SealedSecret, sealSecret, SecretsKeyring, SecretUnavailableError } from '@app/common';
 import { endpointSecretContext } from '../migrations/1733200000000-outbound-webhooks-v2';
 import { EventEntity, InboundWebhookEntity, WebhookAttemptEntity, WebhookDeliveryEntity, WebhookEndpointEntity } from '../entities/webhook.entities';
 import { decodeCursor, encodeCursor, Page } from './page';
@@ -108,32 +108,51 @@ export class WebhookRepository {
 
   /**
    * Re-seals, in batches, every secret sealed under a key other than the current one (or still in clear), so an
-   * old key can be removed from SECRETS_ENCRYPTION_OLD_KEYS. Returns how many endpoints were re-sealed.
+   * old key can be removed from SECRETS_ENCRYPTION_OLD_KEYS. Idempotent, and safe with several workers at once:
+   * each row is written only if its stored secrets are still the ones read (a rotation or another worker's
+   * re-seal in between wins, and that row is not counted here). A row that cannot be opened (its key is no longer
+   * in the keyring) is left as it is and reported in `unopenable`; it does not stop the others. Returns how many
+   * endpoints this call re-sealed.
    */
-  async resealSecrets(batchSize = 500): Promise<number> {
-    let total = 0;
+  async resealSecrets(batchSize = 500): Promise<{ resealed: number; unopenable: string[] }> {
+    let resealed = 0;
+    const unopenable: string[] = [];
+    let after = '';
     for (;;) {
       const rows: StoredEndpointSecrets[] = await this.dataSource.query(
         `SELECT id, secret, secret_key_id, previous_secret, previous_secret_key_id, previous_secret_expires_at
            FROM webhook_endpoints
-          WHERE secret_key_id IS DISTINCT FROM $1
-             OR (previous_secret IS NOT NULL AND previous_secret_key_id IS DISTINCT FROM $1)
+          WHERE id > $3
+            AND (secret_key_id IS DISTINCT FROM $1 OR (previous_secret IS NOT NULL AND previous_secret_key_id IS DISTINCT FROM $1))
           ORDER BY id LIMIT $2`,
-        [this.keyring.currentId, batchSize],
+        [this.keyring.currentId, batchSize, after],
       );
-      if (rows.length === 0) return total;
+      if (rows.length === 0) return { resealed, unopenable };
+      after = rows[rows.length - 1].id;
       for (const row of rows) {
         const context = endpointSecretContext(row.id);
         const open = (sealed: string, keyId: string | null) => (keyId === null ? sealed : openSecret(this.keyring, { keyId, sealed }, context));
-        const current = sealSecret(this.keyring, open(row.secret, row.secret_key_id), context);
-        const previous = row.previous_secret === null ? null : sealSecret(this.keyring, open(row.previous_secret, row.previous_secret_key_id), context);
-        // Only if unchanged since read: a rotation in between is not overwritten (the next pass takes it).
-        await this.dataSource.query(
-          `UPDATE webhook_endpoints SET secret = $2, secret_key_id = $3, previous_secret = $4, previous_secret_key_id = $5
-            WHERE id = $1 AND secret = $6`,
-          [row.id, current.sealed, current.keyId, previous?.sealed ?? null, previous?.keyId ?? null, row.secret],
+        let current: SealedSecret;
+        let previous: SealedSecret | null;
+        try {
+          current = sealSecret(this.keyring, open(row.secret, row.secret_key_id), context);
+          previous = row.previous_secret === null ? null : sealSecret(this.keyring, open(row.previous_secret, row.previous_secret_key_id), context);
+        } catch (error) {
+          if (!(error instanceof SecretUnavailableError)) throw error;
+          unopenable.push(row.id);
+          continue;
+        }
+        // Only if unchanged since read: a rotation or a concurrent re-seal in between is not overwritten.
+        const updated: Array<{ id: string }> = await this.dataSource.query(
+          `WITH resealed AS (
+             UPDATE webhook_endpoints SET secret = $2, secret_key_id = $3, previous_secret = $4, previous_secret_key_id = $5
+              WHERE id = $1 AND secret = $6 AND previous_secret IS NOT DISTINCT FROM $7
+              RETURNING id
+           )
+           SELECT id FROM resealed`,
+          [row.id, current.sealed, current.keyId, previous?.sealed ?? null, previous?.keyId ?? null, row.secret, row.previous_secret],
         );
-        total += 1;
+        resealed += updated.length;
       }
     }
   }
@@ -208,18 +227,22 @@ export class WebhookRepository {
     return rows.map((row) => row.id);
   }
 
-  /** Writes the fields an API call may change; never the secrets (a rotation in between is not undone). */
-  async saveEndpoint(endpoint: WebhookEndpointEntity): Promise<void> {
+  /**
+   * Writes the fields an API call may change; never the secrets (a rotation in between is not undone). The
+   * endpoint's state (enabled, disabled reason and time, failing streak) is written only with `state: true`, for a
+   * call that changes it: the worker updates those columns too, and a PATCH of the description must not put back
+   * what it read before (re-enabling an endpoint the worker just disabled, or reviving a failing streak a success ended).
+   */
+  async saveEndpoint(endpoint: WebhookEndpointEntity, options: { state?: boolean } = {}): Promise<void> {
     await this.endpoints.update(
       { id: endpoint.id },
       {
         url: endpoint.url,
         events: endpoint.events,
         description: endpoint.description,
-        enabled: endpoint.enabled,
-        disabledReason: endpoint.disabledReason,
-        disabledAt: endpoint.disabledAt,
-        failingSince: endpoint.failingSince,
+        ...(options.state
+          ? { enabled: endpoint.enabled, disabledReason: endpoint.disabledReason, disabledAt: endpoint.disabledAt, failingSince: endpoint.failingSince }
+          : {}),
         updatedAt: endpoint.updatedAt,
         deletedAt: endpoint.deletedAt,
       },
@@ -277,11 +300,11 @@ export class WebhookRepository {
     return rows.map((row) => ({ eventId, endpointId: row.endpoint_id, generation: row.generation }));
   }
 
-  /** Endpoints of this owner (and the admin's) currently subscribed to an event type. */
+  /** The endpoints an event of `ownerId` goes to, as the outbox fans it out (endpoint.disabled: the owner's only). */
   async subscribedEndpointIds(ownerId: string, type: string): Promise<string[]> {
     const rows: Array<{ id: string }> = await this.dataSource.query(
       `SELECT id FROM webhook_endpoints
-        WHERE enabled AND deleted_at IS NULL AND (owner_id = $1 OR owner_id = 'admin')
+        WHERE enabled AND deleted_at IS NULL AND (owner_id = $1 OR (owner_id = 'admin' AND $2::text <> 'endpoint.disabled'))
           AND (events @> ARRAY[$2]::text[] OR events @> ARRAY['*']::text[])`,
       [ownerId, type],
     );

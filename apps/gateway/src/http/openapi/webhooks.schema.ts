@@ -11,6 +11,15 @@ export class WebhookEndpointSchema {
   @ApiProperty({ type: String, nullable: true }) description: string | null;
   @ApiProperty() enabled: boolean;
   @ApiProperty({ type: String, nullable: true }) disabledReason: string | null;
+  @ApiProperty({ type: String, format: 'date-time', nullable: true, description: 'When it was disabled; null while enabled' })
+  disabledAt: string | null;
+  @ApiProperty({
+    type: String,
+    format: 'date-time',
+    nullable: true,
+    description: 'Start of the current run of failed attempts; null once one succeeds or it is enabled again. After WEBHOOK_DISABLE_AFTER of it the endpoint is disabled',
+  })
+  failingSince: string | null;
   @ApiProperty({ format: 'date-time' }) createdAt: string;
   @ApiProperty({ format: 'date-time' }) updatedAt: string;
 }
