@@ -34,6 +34,8 @@ export class Receiver {
   private fallback: Reply = { status: 200 };
   private webhook: Webhook;
   private readonly sockets = new Set<import('node:net').Socket>();
+  /** Replies held back by `delayMs`: cleared on close, so a 10-minute hang does not keep the test run alive. */
+  private readonly delayed = new Set<NodeJS.Timeout>();
 
   private constructor(
     private readonly server: Server,
@@ -89,6 +91,8 @@ export class Receiver {
   }
 
   async close(): Promise<void> {
+    for (const timer of this.delayed) clearTimeout(timer);
+    this.delayed.clear();
     for (const socket of this.sockets) socket.destroy();
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
   }
@@ -114,8 +118,12 @@ export class Receiver {
         res.writeHead(reply.status, { 'content-type': 'text/plain', ...reply.headers });
         res.end(reply.status < 300 ? 'ok' : 'no');
       };
-      if (reply.delayMs) setTimeout(answer, reply.delayMs);
-      else answer();
+      if (!reply.delayMs) return answer();
+      const timer = setTimeout(() => {
+        this.delayed.delete(timer);
+        answer();
+      }, reply.delayMs);
+      this.delayed.add(timer);
     });
   }
 }
