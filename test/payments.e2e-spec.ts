@@ -1,9 +1,7 @@
-import { Client } from 'pg';
 import { CreatePaymentInput, PaymentsClient } from '@app/client';
 import { lastResponse, rejection } from './support/client';
 import { call } from './support/http';
-import { clearFaults, sandboxCalls, setFaults } from './support/sandbox';
-import { until } from './support/services';
+import { clearFaults, setFaults } from './support/sandbox';
 import { ADMIN_KEY, SANDBOX_TOKENS, startStack, Stack } from './support/stack';
 
 const usd = (overrides: Partial<CreatePaymentInput> = {}): CreatePaymentInput => ({
@@ -89,34 +87,6 @@ describe('payments over HTTP (real Postgres, real sandboxes)', () => {
       expect(gone.status).toBe(404);
 
       await expect(client.payments.update(payment.id, { description: 'too late' })).rejects.toMatchObject({ status: 409, type: 'conflict' });
-    });
-
-    it('keeps a payment that succeeded while its cancel was at the provider succeeded: the cancel answers 409, no cancelled event', async () => {
-      const payment = await client.payments.create(usd({ reference: 'paid-during-cancel' }));
-      // The provider holds its answer to the cancel; meanwhile a change commits (as a webhook would): the
-      // gateway's write, which expected the version it read before calling the provider, must not win.
-      const deletes = () => sandboxCalls(stack.sandboxes.flexiqashUrl, 'DELETE /api/payments/:guid/delete');
-      const before = await deletes();
-      await setFaults(stack.sandboxes.flexiqashUrl, { responseDelayMs: 700 });
-      const cancelling = client.payments.cancel(payment.id);
-      // The cancel has reached the provider, so the gateway has read the payment's version already.
-      expect(await until(async () => (await deletes()) > before, 5_000, 10)).toBe(true);
-      const db = new Client({ connectionString: stack.env.DATABASE_URL });
-      await db.connect();
-      try {
-        const [, changed] = await db
-          .query(`UPDATE payments SET status = 'succeeded', provider_status = 'success', version = version + 1 WHERE id = $1 AND status = 'pending'`, [payment.id])
-          .then((result) => [result, result.rowCount]);
-        expect(changed).toBe(1);
-      } finally {
-        await db.end();
-        await clearFaults(stack.sandboxes.flexiqashUrl);
-      }
-      // The cancel lost the race: 409, and nothing else changes (issue 12).
-      await expect(cancelling).rejects.toMatchObject({ status: 409, code: 'invalid_state' });
-      expect((await client.payments.get(payment.id)).status).toBe('succeeded');
-      const events = await client.events.list({ type: 'payment.cancelled' });
-      expect(events.data.filter((event) => (event.data as { id: string }).id === payment.id)).toEqual([]);
     });
 
     it('shows succeeded after the payer pays on the checkout page, with the transaction', async () => {
@@ -263,7 +233,7 @@ describe('payments over HTTP (real Postgres, real sandboxes)', () => {
     });
   });
 
-  describe('auth and tenancy', () => {
+  describe('auth', () => {
     it('answers 401 without a key, with a wrong key and with a revoked key', async () => {
       // Plain HTTP: a request with no key at all, which the client cannot send.
       expect((await call(stack.url, 'GET', '/v1/payments')).status).toBe(401);
@@ -284,51 +254,8 @@ describe('payments over HTTP (real Postgres, real sandboxes)', () => {
       expect(lastResponse(stack.client).status).toBe(204);
       await expect(shortLived.payments.list()).rejects.toMatchObject({ status: 401 });
     });
-
-    it('answers 403 for a missing scope and for admin routes', async () => {
-      const readOnly = stack.clientFor(await stack.newKey(['payments:read']));
-      await expect(readOnly.payments.create(usd())).rejects.toMatchObject({ status: 403, type: 'permission' });
-      // Plain HTTP: /admin/* is outside /v1 and the client.
-      expect((await stack.api('GET', '/admin/routing', undefined, key)).status).toBe(403);
-      await expect(client.apiKeys.create({ name: 'x', scopes: ['admin'] })).rejects.toMatchObject({ status: 403 });
-    });
-
-    it("shows a service key only its own payments; another key's ids answer 404", async () => {
-      const other = stack.clientFor(await stack.newKey());
-      const mine = await client.payments.create(usd({ reference: 'tenant-a' }));
-      const theirs = await other.payments.create(usd({ reference: 'tenant-b' }));
-      await expect(client.payments.get(theirs.id)).rejects.toMatchObject({ status: 404 });
-      await expect(client.payments.cancel(theirs.id)).rejects.toMatchObject({ status: 404 });
-      await expect(client.payments.refresh(theirs.id)).rejects.toMatchObject({ status: 404 });
-      const listed = await other.payments.list({ limit: 100 });
-      const ids = listed.data.map((p) => p.id);
-      expect(ids).toContain(theirs.id);
-      expect(ids).not.toContain(mine.id);
-      // The admin sees both.
-      await stack.client.payments.get(theirs.id);
-      expect(lastResponse(stack.client).status).toBe(200);
-      await stack.client.payments.get(mine.id);
-      expect(lastResponse(stack.client).status).toBe(200);
-    });
   });
 
-  describe('lists', () => {
-    it('pages with a cursor, newest first, without gaps or repeats', async () => {
-      const pager = stack.clientFor(await stack.newKey());
-      const ids: string[] = [];
-      for (let i = 0; i < 5; i++) ids.push((await pager.payments.create(usd({ reference: `page-${i}` }))).id);
-      const seen: string[] = [];
-      let cursor: string | null = null;
-      do {
-        const page = await pager.payments.list({ limit: 2, cursor: cursor ?? undefined });
-        expect(lastResponse(pager).status).toBe(200);
-        expect(page.data.length).toBeLessThanOrEqual(2);
-        seen.push(...page.data.map((p) => p.id));
-        cursor = page.nextCursor;
-      } while (cursor);
-      expect(seen).toEqual([...ids].reverse());
-    });
-  });
 
   describe('bad input', () => {
     const cases: Array<[string, string | Buffer, Record<string, string>?]> = [

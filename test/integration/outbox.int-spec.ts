@@ -104,9 +104,8 @@ describe('inbound provider notifications replayed concurrently', () => {
 
   const sign = (body: string) => `sha256=${createHmac('sha256', (gw.config.providers.flexiqash as unknown as { apiToken: string; webhookSecret: string }).webhookSecret).update(body).digest('hex')}`;
 
-  // Supersedes the sequential replay in test/webhooks-inbound.e2e-spec.ts ("applies a delivery replayed three
-  // times once, emitting one event"): here every copy is past the "seen before?" check and held at the provider's
-  // re-read at the same time, so only the change path can keep it to one event.
+  // Every copy is past the "seen before?" check and held at the provider's re-read at the same time, so only the
+  // change path can keep it to one event; a sequential replay is the easier case of the same promise.
   it('the same signed FlexiQash notification, five times at once, applies once and emits one payment.succeeded', async () => {
     const created = await gw.request('POST', '/v1/payments', { key, body: usd('inbound-race') });
     await payAtCheckout(created.body.checkoutUrl);
@@ -136,15 +135,32 @@ describe('inbound provider notifications replayed concurrently', () => {
     expect(again.body).toEqual({ received: true, outcome: 'duplicate' });
   });
 
-  it('a bad signature answers 401 and changes nothing', async () => {
+  it('a missing or wrong signature, or a tampered body, answers 401 and changes nothing', async () => {
+    // The payment really is paid at FlexiQash, so an accepted notification would change it: a refusal must not.
     const created = await gw.request('POST', '/v1/payments', { key, body: usd('inbound-bad') });
     await payAtCheckout(created.body.checkoutUrl);
-    const body = JSON.stringify({ paymentReference: created.body.providerPaymentId });
+    const body = JSON.stringify({
+      paymentReference: created.body.providerPaymentId,
+      transaction: { amount: 25, reference: 'x', status: 'success', statusMessage: 'Payment Accepted' },
+    });
+    const tampered = body.replace('"amount":25', '"amount":26');
+    const otherSecret = `sha256=${createHmac('sha256', 'another-secret').update(body).digest('hex')}`;
     const calls = gw.gate.calls.length;
-    const refused = await gw.request('POST', '/webhooks/flexiqash', { key: null, body, headers: { 'x-flexiqash-signature': sign(`${body} `) } });
-    expect(refused.status).toBe(401);
-    expect(refused.body.error.type).toBe('authentication');
+    for (const [headers, text] of [
+      [{}, body],
+      [{ 'x-flexiqash-signature': 'sha256=' + '0'.repeat(64) }, body],
+      [{ 'x-flexiqash-signature': otherSecret }, body],
+      [{ 'x-flexiqash-signature': sign(body) }, tampered],
+      [{ 'x-flexiqash-signature': sign(`${body} `) }, body],
+      [{ 'x-flexiqash-signature': 'md5=abc' }, body],
+    ] as Array<[Record<string, string>, string]>) {
+      const refused = await gw.request('POST', '/webhooks/flexiqash', { key: null, body: text, headers });
+      expect(refused.status).toBe(401);
+      expect(refused.body.error.type).toBe('authentication');
+    }
     expect(gw.gate.calls.slice(calls)).toEqual([]);
     expect((await gw.db.query(`SELECT status FROM payments WHERE id = $1`, [created.body.id])).rows[0].status).toBe('pending');
+    const { rows } = await gw.db.query(`SELECT type FROM events WHERE resource_id = $1`, [created.body.id]);
+    expect(rows.map((row: { type: string }) => row.type)).toEqual(['payment.created']);
   });
 });

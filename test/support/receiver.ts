@@ -41,6 +41,8 @@ export class Receiver {
   open = 0;
   /** The most requests ever open at once. */
   maxOpen = 0;
+  /** Replies held back by `delayMs`: cleared on close, so a 10-minute hang does not keep the test run alive. */
+  private readonly delayed = new Set<NodeJS.Timeout>();
 
   private constructor(
     private readonly server: Server,
@@ -103,6 +105,8 @@ export class Receiver {
   }
 
   async close(): Promise<void> {
+    for (const timer of this.delayed) clearTimeout(timer);
+    this.delayed.clear();
     for (const socket of this.sockets) socket.destroy();
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
   }
@@ -139,9 +143,13 @@ export class Receiver {
         res.writeHead(reply.status, { 'content-type': 'text/plain', ...reply.headers });
         res.end(reply.status < 300 ? 'ok' : 'no');
       };
-      if (reply.hold) this.held.push(answer);
-      else if (reply.delayMs) setTimeout(answer, reply.delayMs);
-      else answer();
+      if (reply.hold) return void this.held.push(answer);
+      if (!reply.delayMs) return answer();
+      const timer = setTimeout(() => {
+        this.delayed.delete(timer);
+        answer();
+      }, reply.delayMs);
+      this.delayed.add(timer);
     });
   }
 }
