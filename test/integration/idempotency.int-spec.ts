@@ -1,6 +1,11 @@
 import type { Redis } from 'ioredis';
+import { RequestMethod } from '@nestjs/common';
+import { INTERCEPTORS_METADATA, METHOD_METADATA } from '@nestjs/common/constants.js';
+import { MetadataScanner } from '@nestjs/core';
 import { ProviderError } from '@app/payments';
 import { REDIS } from '../../apps/gateway/src/health/redis.provider';
+import { GATEWAY_CONTROLLERS } from '../../apps/gateway/src/gateway.module';
+import { IdempotencyInterceptor } from '../../apps/gateway/src/http/idempotency.interceptor';
 import { startInProcessGateway, InProcessGateway } from '../support/in-process';
 import { reached } from '../support/provider-gate';
 import { expectError } from '../support/expect-error';
@@ -239,6 +244,8 @@ describe('rate limit (per API key, counted in Redis)', () => {
     expect(await keyRows(gw, idem)).toEqual([]);
     expect(await paymentsDescribed(gw, 'limited')).toEqual([]);
     await redis.del(...windows);
+    // An instance that saw the budget spent refuses that key until its second ends, without asking Redis again.
+    await new Promise((resolve) => setTimeout(resolve, 1000 - (Date.now() % 1000) + 20));
     const later = await gw.request('POST', '/v1/payments', { key: limited.key, body: usd('limited'), headers: { 'idempotency-key': idem } });
     expect(later.status).toBe(201);
     expect(later.headers['idempotent-replayed']).toBeUndefined();
@@ -259,5 +266,37 @@ describe('rate limit (per API key, counted in Redis)', () => {
     await redis.del(...windows);
     held.release();
     expect((await first).status).toBe(201);
+  });
+});
+
+describe('the routes Idempotency-Key applies to', () => {
+  it('every POST route has the idempotency interceptor, and no other route has any interceptor', async () => {
+    const gw = await startInProcessGateway();
+    try {
+      const scanner = new MetadataScanner();
+      const routes: Array<{ route: string; interceptors: unknown[] }> = [];
+      for (const controller of GATEWAY_CONTROLLERS) {
+        for (const name of scanner.getAllMethodNames(controller.prototype)) {
+          const handler = (controller.prototype as unknown as Record<string, object>)[name];
+          const method = Reflect.getMetadata(METHOD_METADATA, handler);
+          if (method === undefined) continue;
+          routes.push({ route: `${RequestMethod[method]} ${controller.name}.${name}`, interceptors: Reflect.getMetadata(INTERCEPTORS_METADATA, handler) ?? [] });
+        }
+      }
+      const posts = routes.filter((r) => r.route.startsWith('POST '));
+      expect(posts.length).toBeGreaterThanOrEqual(13);
+      for (const { route, interceptors } of routes) {
+        expect({ route, interceptors }).toEqual({ route, interceptors: route.startsWith('POST ') ? [IdempotencyInterceptor] : [] });
+      }
+      // Replays on a POST outside the payments controller too.
+      const idem = newIdempotencyKey();
+      const first = await gw.request('POST', '/v1/api-keys', { body: { name: 'idem-scope', scopes: ['payments:read'] }, headers: { 'idempotency-key': idem } });
+      const again = await gw.request('POST', '/v1/api-keys', { body: { name: 'idem-scope', scopes: ['payments:read'] }, headers: { 'idempotency-key': idem } });
+      expect(first.status).toBe(201);
+      expect(again.headers['idempotent-replayed']).toBe('true');
+      expect(again.body.id).toBe(first.body.id);
+    } finally {
+      await gw.close();
+    }
   });
 });

@@ -4,7 +4,7 @@ import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { LogController } from 'fastify';
 import { Logger, PinoLogger } from 'nestjs-pino';
-import { ApiError, AppConfig, configuredSecrets, createLogger, PinoNestLogger, sanitizeUrl } from '@app/common';
+import { ApiError, AppConfig, configuredSecrets, createLogger, fixedFieldsLogger, PinoNestLogger, sanitizeUrl } from '@app/common';
 import { DeliveryRelay } from '@app/outbox';
 import { GatewayModule } from './gateway.module';
 import { AllExceptionsFilter } from './http/all-exceptions.filter';
@@ -85,13 +85,22 @@ export async function createGatewayApp(config: AppConfig, options: GatewayAppOpt
     requestScope.runInContext(() => done(), { bindings: { requestId: request.id } });
   });
   const metrics = app.get(MetricsService);
+  // Its fields are fixed and hold no secret (the URL sanitized), and the line is scrubbed like every other.
+  const requestLines = fixedFieldsLogger(logger, 'gateway');
   fastify.addHook('onResponse', async (request, reply) => {
     const route = request.routeOptions?.url;
     metrics.observeHttp(request.method, route, reply.statusCode, reply.elapsedTime);
     // One line per request; bodies and headers are never logged. Health probes only at debug level.
     const level = reply.statusCode >= 500 ? 'error' : route?.startsWith('/health/') && reply.statusCode < 400 ? 'debug' : 'info';
-    request.log[level](
-      { method: request.method, route: route ?? null, url: sanitizeUrl(request.url), status: reply.statusCode, durationMs: Math.round(reply.elapsedTime * 10) / 10 },
+    requestLines[level](
+      {
+        requestId: request.id,
+        method: request.method,
+        route: route ?? null,
+        url: sanitizeUrl(request.url),
+        status: reply.statusCode,
+        durationMs: Math.round(reply.elapsedTime * 10) / 10,
+      },
       'request completed',
     );
   });

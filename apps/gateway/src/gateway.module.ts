@@ -1,5 +1,5 @@
 import { DynamicModule, Global, Module } from '@nestjs/common';
-import { APP_INTERCEPTOR } from '@nestjs/core';
+import { APP_GUARD } from '@nestjs/core';
 import { TerminusModule } from '@nestjs/terminus';
 import { LoggerModule } from 'nestjs-pino';
 import type { Logger as PinoLogger } from 'pino';
@@ -17,8 +17,8 @@ import { ApiKeysController } from './api-keys/api-keys.controller';
 import { HealthController } from './health/health.controller';
 import { ProviderReachability } from './health/provider-reachability';
 import { RedisHealthIndicator } from './health/redis.health';
-import { IdempotencyInterceptor } from './http/idempotency.interceptor';
-import { RateLimitInterceptor } from './http/rate-limit.interceptor';
+import { interceptPostRoutes } from './http/idempotency.interceptor';
+import { RequestGuard } from './http/request.guard';
 import { RedisCloser, redisProvider } from './health/redis.provider';
 import { MetricsController } from './ops/metrics.controller';
 import { MetricsService } from './ops/metrics.service';
@@ -49,9 +49,28 @@ export interface GatewayRuntime {
   routes: RouteCatalog;
 }
 
+export const GATEWAY_CONTROLLERS = [
+  PaymentsController,
+  PayoutsController,
+  BeneficiariesController,
+  ProvidersController,
+  ApiKeysController,
+  RoutingController,
+  PayoutsAdminController,
+  AdminProvidersController,
+  HealthController,
+  InboundWebhooksController,
+  WebhookEndpointsController,
+  EventsController,
+  MetricsController,
+  RoutesController,
+];
+
 @Module({})
 export class GatewayModule {
   static forRoot(config: AppConfig, runtime: GatewayRuntime): DynamicModule {
+    // Idempotency-Key is honoured on every POST; no other route has an interceptor.
+    interceptPostRoutes(GATEWAY_CONTROLLERS);
     return {
       module: GatewayModule,
       imports: [
@@ -65,22 +84,7 @@ export class GatewayModule {
         LifecycleModule,
         AuthModule,
       ],
-      controllers: [
-        PaymentsController,
-        PayoutsController,
-        BeneficiariesController,
-        ProvidersController,
-        ApiKeysController,
-        RoutingController,
-        PayoutsAdminController,
-        AdminProvidersController,
-        HealthController,
-        InboundWebhooksController,
-        WebhookEndpointsController,
-        EventsController,
-        MetricsController,
-        RoutesController,
-      ],
+      controllers: GATEWAY_CONTROLLERS,
       providers: [
         PaymentsService,
         PayoutsService,
@@ -93,9 +97,9 @@ export class GatewayModule {
         ProviderReachability,
         MetricsService,
         { provide: ROUTE_CATALOG, useValue: runtime.routes },
-        // Order matters: a rate-limited request must not claim an idempotency key.
-        { provide: APP_INTERCEPTOR, useClass: RateLimitInterceptor },
-        { provide: APP_INTERCEPTOR, useClass: IdempotencyInterceptor },
+        // Authentication, scopes, then the rate limit, before any interceptor: a refused request claims no
+        // Idempotency-Key.
+        { provide: APP_GUARD, useClass: RequestGuard },
       ],
     };
   }

@@ -5,7 +5,7 @@ import { ApiKeyService } from './api-key.service';
 import { PUBLIC_KEY, SCOPES_KEY } from './auth.decorators';
 import { Principal, Scope } from './scopes';
 
-/** Global guard: every route needs `Authorization: Bearer <key>` unless marked @Public(). */
+/** Every route needs `Authorization: Bearer <key>` unless marked @Public(); the app runs this guard on every route. */
 @Injectable()
 export class ApiKeyGuard implements CanActivate {
   constructor(

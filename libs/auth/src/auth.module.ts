@@ -1,11 +1,13 @@
 import { Module } from '@nestjs/common';
-import { APP_GUARD } from '@nestjs/core';
 import { ApiKeyGuard } from './api-key.guard';
 import { ApiKeyService } from './api-key.service';
 
-/** API-key authentication for every route; expects APP_CONFIG and the persistence repositories to be global. */
+/**
+ * API-key authentication; expects APP_CONFIG and the persistence repositories to be global. The app registers the
+ * guard for every route itself (APP_GUARD), so its own checks after authentication run in an order it states.
+ */
 @Module({
-  providers: [ApiKeyService, { provide: APP_GUARD, useClass: ApiKeyGuard }],
-  exports: [ApiKeyService],
+  providers: [ApiKeyService, ApiKeyGuard],
+  exports: [ApiKeyService, ApiKeyGuard],
 })
 export class AuthModule {}

@@ -1,7 +1,7 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { CallHandler, ExecutionContext, HttpStatus, Inject, Injectable, Logger, NestInterceptor, OnModuleDestroy, OnModuleInit, SetMetadata } from '@nestjs/common';
-import { HTTP_CODE_METADATA } from '@nestjs/common/constants.js';
-import { Reflector } from '@nestjs/core';
+import { CallHandler, ExecutionContext, HttpStatus, Inject, Injectable, Logger, NestInterceptor, OnModuleDestroy, OnModuleInit, RequestMethod, SetMetadata, Type } from '@nestjs/common';
+import { HTTP_CODE_METADATA, INTERCEPTORS_METADATA, METHOD_METADATA } from '@nestjs/common/constants.js';
+import { MetadataScanner, Reflector } from '@nestjs/core';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { from, Observable } from 'rxjs';
 import { ApiError, APP_CONFIG, AppConfig } from '@app/common';
@@ -30,6 +30,23 @@ export function withoutSecrets(body: unknown, fields: readonly string[]): unknow
   return stored;
 }
 const PRUNE_EVERY_MS = 10 * 60_000;
+
+/**
+ * Puts IdempotencyInterceptor on every POST handler of these controllers, as @UseInterceptors would: the only
+ * requests it acts on. Routes of other methods run without any interceptor, which spares each of them Nest's rxjs
+ * chain. Call it before the module is compiled (GatewayModule.forRoot does); calling it again changes nothing.
+ */
+export function interceptPostRoutes(controllers: readonly Type[]): void {
+  const scanner = new MetadataScanner();
+  for (const controller of controllers) {
+    for (const name of scanner.getAllMethodNames(controller.prototype)) {
+      const handler = controller.prototype[name];
+      if (Reflect.getMetadata(METHOD_METADATA, handler) !== RequestMethod.POST) continue;
+      const interceptors: unknown[] = Reflect.getMetadata(INTERCEPTORS_METADATA, handler) ?? [];
+      if (!interceptors.includes(IdempotencyInterceptor)) Reflect.defineMetadata(INTERCEPTORS_METADATA, [...interceptors, IdempotencyInterceptor], handler);
+    }
+  }
+}
 
 /** Errors that say the request had no effect: the key is given back so a retry with it runs again. */
 function leftNoTrace(status: number, type: string): boolean {
