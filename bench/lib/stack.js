@@ -222,6 +222,31 @@ async function startBareServer() {
   return handle;
 }
 
+/**
+ * The peer baseline (bench/peer/server.js): the same database, Redis, queue prefix, rate limit and sandbox as the
+ * gateway, and the same Node options.
+ */
+async function startPeer(sandbox) {
+  const port = await freePort();
+  const handle = startProcess(
+    'peer',
+    path.join(__dirname, '../peer/server.js'),
+    appNodeEnv({
+      PORT: String(port),
+      HOST,
+      DATABASE_URL: BENCH.database,
+      REDIS_URL: BENCH.redis,
+      QUEUE_PREFIX: BENCH.queuePrefix,
+      RATE_LIMIT_PER_SECOND: appEnv({}).RATE_LIMIT_PER_SECOND,
+      FLEXIQASH_BASE_URL: sandbox.flexiqashUrl,
+      NODE_OPTIONS: appEnv({}).NODE_OPTIONS,
+    }),
+  );
+  handle.url = `http://${HOST}:${port}`;
+  await waitForHttp(handle, `${handle.url}/health`);
+  return handle;
+}
+
 function onCleanup(fn) {
   cleanups.push(fn);
 }
@@ -258,6 +283,7 @@ module.exports = {
   startGateway,
   startWorker,
   startBareServer,
+  startPeer,
   onCleanup,
   stopAll,
 };
