@@ -9,6 +9,8 @@
 // gateway/peer row), BENCH_PAIRS (2 rounds of gateway then peer), BENCH_EVENTS (5000),
 // BENCH_PACED_RATE (500 events/s), BENCH_PACED_SECONDS (10), BENCH_IDEMPOTENCY=0 (skip that row),
 // BENCH_KEEP_DB=1 (leave payments_bench for inspection), BENCH_JSON=<file> (also write the results as JSON),
+// BENCH_DATABASE_URL and BENCH_QUEUE_PREFIX (another database and Redis prefix, for a second bench on the same
+// Postgres and Redis: the database's name must contain "bench"),
 // BENCH_APP_ENV="NAME=value,…" (extra environment for gateway and worker, e.g. WORKER_CONCURRENCY=50),
 // BENCH_PHASES=baseline,create,read,fanout (a subset, to iterate on one part; the full run is the record; create
 // and read include their peer rows, so BENCH_PHASES=create,read gives the ratios).
@@ -255,7 +257,7 @@ async function main() {
   if (!(await checkServices(stack.BENCH.database, stack.BENCH.redis))) process.exit(1);
   const commit = commitInfo();
 
-  log('bench: preparing payments_bench and the queue prefix');
+  log(`bench: preparing the database ${new URL(stack.BENCH.database).pathname.slice(1)} and the queue prefix {${stack.BENCH.queuePrefix}}`);
   await stack.recreateDatabase();
   await stack.clearRedisPrefix();
   stack.onCleanup(() => stack.clearRedisPrefix());

@@ -16,7 +16,9 @@ const HOST = '127.0.0.1';
 const BENCH = {
   database: process.env.BENCH_DATABASE_URL || `postgres://postgres@${HOST}:5432/payments_bench`,
   redis: process.env.BENCH_REDIS_URL || `redis://${HOST}:6379`,
-  queuePrefix: 'paygw-bench',
+  // Another bench on the same Redis (another checkout) needs its own prefix, as it needs its own database: the two
+  // would otherwise share queues and delete each other's keys. BENCH_QUEUE_PREFIX with BENCH_DATABASE_URL.
+  queuePrefix: process.env.BENCH_QUEUE_PREFIX || 'paygw-bench',
   adminKey: 'bench-admin-key-0123456789abcdef',
 };
 
