@@ -5,8 +5,8 @@
 // Create and read by id are measured against a peer too (bench/peer/server.js: Fastify + pg + ioredis doing only
 // what those two routes must), gateway and peer alternately; the report gives the ratios gateway/peer.
 //
-// Environment (all optional): BENCH_CONNECTIONS (32), BENCH_DURATION (6 s per row), BENCH_PAIR_DURATION (4 s per
-// gateway/peer row), BENCH_PAIRS (2 rounds of gateway then peer), BENCH_EVENTS (5000),
+// Environment (all optional): BENCH_CONNECTIONS (32), BENCH_DURATION (6 s per row), BENCH_PAIR_DURATION (3 s per
+// gateway/peer row), BENCH_PAIRS (3 rounds of gateway then peer), BENCH_EVENTS (5000),
 // BENCH_PACED_RATE (500 events/s), BENCH_PACED_SECONDS (10), BENCH_IDEMPOTENCY=0 (skip that row),
 // BENCH_KEEP_DB=1 (leave payments_bench for inspection), BENCH_JSON=<file> (also write the results as JSON),
 // BENCH_DATABASE_URL and BENCH_QUEUE_PREFIX (another database and Redis prefix, for a second bench on the same
@@ -33,8 +33,9 @@ const settings = {
   durationSec: num('BENCH_DURATION', 6),
   latencyDurationSec: Math.max(3, Math.round(num('BENCH_DURATION', 6) * 0.7)),
   warmupSec: 3,
-  pairs: Math.max(1, num('BENCH_PAIRS', 2)),
-  pairSec: num('BENCH_PAIR_DURATION', 4),
+  // Three rounds, so that the median of each side leaves out one disturbed row (this machine is shared).
+  pairs: Math.max(1, num('BENCH_PAIRS', 3)),
+  pairSec: num('BENCH_PAIR_DURATION', 3),
   idempotencyRow: process.env.BENCH_IDEMPOTENCY !== '0',
   fanout: {
     burst: { events: Math.max(5000, num('BENCH_EVENTS', 5000)), batch: 250, timeoutMs: 45_000 },
