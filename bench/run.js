@@ -237,8 +237,10 @@ function report({ rows, fanout, memory, busy, commit, wallSec }) {
   if (overrides.length) out.push(`Settings changed for this run (BENCH_APP_ENV): ${overrides.map(([k, v]) => `${k}=${v}`).join(', ')}.`, '');
   out.push(`Gateway and worker run with NODE_OPTIONS=${stack.appEnv({}).NODE_OPTIONS}, as \`npm start\` and the Dockerfile run them.`, '');
   if (PHASES.length < ALL_PHASES.length) out.push(`Phases run: ${PHASES.join(', ')} (BENCH_PHASES).`, '');
-  out.push(`Load: autocannon, ${settings.connections} connections (or 1 where the row says so), ${settings.durationSec} s per row after ${settings.warmupSec} s warm-up ` +
-    `(gateway and peer alternately: ${settings.pairs} rounds of ${settings.pairSec} s each, after ${settings.warmupSec} s warm-up in the first round and 1 s in the others); latencies of 2xx answers, in ms.` +
+  const alternated = Object.keys(rows).some((id) => id.startsWith('peer'));
+  out.push(`Load: autocannon, ${settings.connections} connections (or 1 where the row says so), ${settings.durationSec} s per row after ${settings.warmupSec} s warm-up` +
+    (alternated ? ` (gateway and peer alternately: ${settings.pairs} rounds of ${settings.pairSec} s each, after ${settings.warmupSec} s warm-up in the first round and 1 s in the others)` : '') +
+    '; latencies of 2xx answers, in ms.' +
     (busy > 0.15 ? ` **The machine was ${Math.round(busy * 100)} % busy before the bench started (other processes): numbers are low.**` : ''));
   out.push('');
   if (Object.keys(rows).length) out.push(...rowsTable(rows), '');
