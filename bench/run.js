@@ -2,11 +2,18 @@
 // calls, its throughput, and the webhook fan-out, on this machine, loopback only, and prints one markdown table
 // (kept in BENCHMARKS.md with its date and commit). See BENCHMARKS.md for what each row means.
 //
-// Environment (all optional): BENCH_CONNECTIONS (32), BENCH_DURATION (8 s per row), BENCH_EVENTS (5000),
+// Create and read by id are measured against a peer too (bench/peer/server.js: Fastify + pg + ioredis doing only
+// what those two routes must), gateway and peer alternately; the report gives the ratios gateway/peer.
+//
+// Environment (all optional): BENCH_CONNECTIONS (32), BENCH_DURATION (6 s per row), BENCH_PAIR_DURATION (3 s per
+// gateway/peer row), BENCH_PAIRS (3 rounds of gateway then peer), BENCH_EVENTS (5000),
 // BENCH_PACED_RATE (500 events/s), BENCH_PACED_SECONDS (10), BENCH_IDEMPOTENCY=0 (skip that row),
 // BENCH_KEEP_DB=1 (leave payments_bench for inspection), BENCH_JSON=<file> (also write the results as JSON),
+// BENCH_DATABASE_URL and BENCH_QUEUE_PREFIX (another database and Redis prefix, for a second bench on the same
+// Postgres and Redis: the database's name must contain "bench"),
 // BENCH_APP_ENV="NAME=value,…" (extra environment for gateway and worker, e.g. WORKER_CONCURRENCY=50),
-// BENCH_PHASES=baseline,create,read,fanout (a subset, to iterate on one part; the full run is the record).
+// BENCH_PHASES=baseline,create,read,fanout (a subset, to iterate on one part; the full run is the record; create
+// and read include their peer rows, so BENCH_PHASES=create,read gives the ratios).
 const fs = require('node:fs');
 const os = require('node:os');
 const { execSync } = require('node:child_process');
@@ -17,15 +24,18 @@ const { load, stopLoad } = require('./lib/load');
 const { MemorySampler, busyShare } = require('./lib/memory');
 const { CpuMeter } = require('./lib/cpu');
 const { runBaseline } = require('./baseline');
-const { runCreate, runRead } = require('./gateway');
+const { runCreate, runRead, checkPeerParity } = require('./gateway');
 const { runFanout } = require('./fanout');
 
 const num = (name, fallback) => (process.env[name] ? Number(process.env[name]) : fallback);
 const settings = {
   connections: num('BENCH_CONNECTIONS', 32),
-  durationSec: num('BENCH_DURATION', 8),
-  latencyDurationSec: Math.max(3, Math.round(num('BENCH_DURATION', 8) * 0.6)),
+  durationSec: num('BENCH_DURATION', 6),
+  latencyDurationSec: Math.max(3, Math.round(num('BENCH_DURATION', 6) * 0.7)),
   warmupSec: 3,
+  // Three rounds, so that the median of each side leaves out one disturbed row (this machine is shared).
+  pairs: Math.max(1, num('BENCH_PAIRS', 3)),
+  pairSec: num('BENCH_PAIR_DURATION', 3),
   idempotencyRow: process.env.BENCH_IDEMPOTENCY !== '0',
   fanout: {
     burst: { events: Math.max(5000, num('BENCH_EVENTS', 5000)), batch: 250, timeoutMs: 45_000 },
@@ -42,8 +52,10 @@ for (const phase of PHASES) {
 const TARGETS = {
   addedP50: 2,
   addedP99: 10,
-  readShare: 0.4,
-  createRps: 1000,
+  /** Gateway CPU per request at most this many times the peer's (read by id, create). */
+  cpuRatio: 1.25,
+  /** Gateway throughput at least this share of the peer's (read by id, create). */
+  throughputShare: 0.9,
   fanoutRate: 2000,
   pacedP99: 100,
   gatewayRssMb: 200,
@@ -93,7 +105,7 @@ async function paymentIds(ownerId, count) {
 
 const f = (value, digits = 1) => (value === null || value === undefined || Number.isNaN(value) ? '–' : value.toFixed(digits));
 const mark = (ok) => (ok ? '✓' : '✗');
-const SHORT = { gateway: 'gw', worker: 'wk', sandbox: 'sbx', bare: 'bare', postgres: 'pg', redis: 'redis', bench: 'bench' };
+const SHORT = { gateway: 'gw', worker: 'wk', sandbox: 'sbx', bare: 'bare', peer: 'peer', postgres: 'pg', redis: 'redis', bench: 'bench' };
 /** "gw 0.95 · pg 0.50 · …": cores each process kept busy on average (the machine has os.cpus().length). */
 function cores(cpu) {
   return Object.entries(cpu)
@@ -110,6 +122,58 @@ function rowsTable(rows) {
     out.push(`| ${row.label} | ${row.connections} | ${f(row.rps, 0)} | ${f(row.p50, 2)} | ${f(row.p99, 2)} | ${perReq(row.server)} · ${perReq('postgres')} | ${cores(row.cpu)} | ${row.non2xx} / ${row.errors} |`);
   }
   return out;
+}
+
+const median = (values) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+};
+
+/**
+ * One side of a gateway/peer comparison: the rows `${id}#1`, `${id}#2`, … (or the single row `id`), and the median
+ * of their throughput, server CPU per request and Postgres CPU per request.
+ */
+function side(rows, id) {
+  const runs = Object.values(rows).filter((row) => row.id === id || row.id.startsWith(`${id}#`));
+  if (runs.length === 0) return null;
+  const perReq = (row, name) => (row.cpu[name] * 1000) / Math.max(1, row.requests);
+  return {
+    runs,
+    rps: median(runs.map((row) => row.rps)),
+    cpu: median(runs.map((row) => perReq(row, row.server))),
+    pg: median(runs.map((row) => perReq(row, 'postgres'))),
+    p50: median(runs.map((row) => row.p50)),
+  };
+}
+
+/** Gateway against peer, per route: {read, create}, each {gateway, peer} or null when not measured. */
+function comparisons(rows) {
+  const pair = (gatewayId, peerId) => {
+    const gateway = side(rows, gatewayId);
+    const peer = side(rows, peerId);
+    return gateway && peer ? { gateway, peer, cpuRatio: gateway.cpu / peer.cpu, share: gateway.rps / peer.rps } : null;
+  };
+  return { read: pair('gatewayRead', 'peerRead'), create: pair('gatewayCreate', 'peerCreate') };
+}
+
+function comparisonTable(rows) {
+  const compared = comparisons(rows);
+  const out = [
+    '| gateway vs peer (median of the alternating rows) | req/s gateway · peer | throughput gateway/peer | CPU ms/req gateway · peer | CPU gateway/peer | Postgres ms/req gateway · peer | p50 ms gateway · peer |',
+    '| --- | ---: | ---: | ---: | ---: | ---: | ---: |',
+  ];
+  for (const [name, label] of [['read', 'read by id (GET /v1/payments/{id})'], ['create', 'create (POST /v1/payments)']]) {
+    const c = compared[name];
+    if (!c) continue;
+    const runs = (s, key, digits) => s.runs.map((row) => f(key(row), digits)).join(', ');
+    const rpsRuns = `${runs(c.gateway, (row) => row.rps, 0)} · ${runs(c.peer, (row) => row.rps, 0)}`;
+    out.push(
+      `| ${label} | ${f(c.gateway.rps, 0)} · ${f(c.peer.rps, 0)} (runs ${rpsRuns}) | ${f(c.share * 100)} % | ${f(c.gateway.cpu, 3)} · ${f(c.peer.cpu, 3)} | ${f(c.cpuRatio, 2)}× | ` +
+        `${f(c.gateway.pg, 3)} · ${f(c.peer.pg, 3)} | ${f(c.gateway.p50, 2)} · ${f(c.peer.p50, 2)} |`,
+    );
+  }
+  return out.length > 2 ? out : [];
 }
 
 function fanoutTable(fanout) {
@@ -141,12 +205,22 @@ function targetsTable(r, fanout, memory) {
     line(`added latency on create, p50 ≤ ${TARGETS.addedP50} ms (1 connection, gateway − direct)`, `${f(p50, 2)} ms (${f(r.gatewayCreate1.p50, 2)} − ${f(r.sandboxCreate1.p50, 2)})`, p50 <= TARGETS.addedP50);
     line(`added latency on create, p99 ≤ ${TARGETS.addedP99} ms (1 connection)`, `${f(p99, 2)} ms (${f(r.gatewayCreate1.p99, 2)} − ${f(r.sandboxCreate1.p99, 2)})`, p99 <= TARGETS.addedP99);
   }
-  if (r.bare && r.gatewayRead && r.gatewayList) {
-    const read = r.gatewayRead.rps / r.bare.rps;
-    const list = r.gatewayList.rps / r.bare.rps;
-    out.push(`| read throughput ≥ ${TARGETS.readShare * 100} % of bare http | GET by id ${f(read * 100)} %, list ${f(list * 100)} % | ${mark(read >= TARGETS.readShare)} / ${mark(list >= TARGETS.readShare)} |`);
+  const compared = comparisons(r);
+  for (const [name, label] of [['read', 'read by id'], ['create', 'create']]) {
+    const c = compared[name];
+    if (!c) continue;
+    line(`gateway CPU per request ≤ ${TARGETS.cpuRatio}× the peer's, ${label}`, `${f(c.cpuRatio, 2)}× (${f(c.gateway.cpu, 3)} / ${f(c.peer.cpu, 3)} ms)`, c.cpuRatio <= TARGETS.cpuRatio);
+    line(`gateway throughput ≥ ${TARGETS.throughputShare * 100} % of the peer's, ${label}`, `${f(c.share * 100)} % (${f(c.gateway.rps, 0)} / ${f(c.peer.rps, 0)} req/s)`, c.share >= TARGETS.throughputShare);
   }
-  if (r.gatewayCreate) line(`create throughput ≥ ${TARGETS.createRps}/s end to end`, `${f(r.gatewayCreate.rps, 0)}/s`, r.gatewayCreate.rps >= TARGETS.createRps);
+  const gatewayRead = side(r, 'gatewayRead');
+  const peerRead = side(r, 'peerRead');
+  if (r.bare && gatewayRead) {
+    const share = (rps) => `${f((rps / r.bare.rps) * 100)} %`;
+    const parts = [`gateway GET by id ${share(gatewayRead.rps)}`];
+    if (peerRead) parts.push(`peer ${share(peerRead.rps)}`);
+    if (r.gatewayList) parts.push(`gateway list ${share(r.gatewayList.rps)}`);
+    line('information: read throughput as a share of bare http', parts.join(', '), null);
+  }
   if (fanout) {
     const { burst: fb, paced: fp } = fanout;
     line(`fan-out ≥ ${TARGETS.fanoutRate} deliveries/s`, `${f(fb.deliveriesPerSec, 0)}/s`, fb.complete && fb.deliveriesPerSec >= TARGETS.fanoutRate);
@@ -163,12 +237,18 @@ function report({ rows, fanout, memory, busy, commit, wallSec }) {
   if (overrides.length) out.push(`Settings changed for this run (BENCH_APP_ENV): ${overrides.map(([k, v]) => `${k}=${v}`).join(', ')}.`, '');
   out.push(`Gateway and worker run with NODE_OPTIONS=${stack.appEnv({}).NODE_OPTIONS}, as \`npm start\` and the Dockerfile run them.`, '');
   if (PHASES.length < ALL_PHASES.length) out.push(`Phases run: ${PHASES.join(', ')} (BENCH_PHASES).`, '');
-  out.push(`Load: autocannon, ${settings.connections} connections (or 1 where the row says so), ${settings.durationSec} s per row after ${settings.warmupSec} s warm-up; latencies of 2xx answers, in ms.` +
+  const alternated = Object.keys(rows).some((id) => id.startsWith('peer'));
+  out.push(`Load: autocannon, ${settings.connections} connections (or 1 where the row says so), ${settings.durationSec} s per row after ${settings.warmupSec} s warm-up` +
+    (alternated ? ` (gateway and peer alternately: ${settings.pairs} rounds of ${settings.pairSec} s each, after ${settings.warmupSec} s warm-up in the first round and 1 s in the others)` : '') +
+    '; latencies of 2xx answers, in ms.' +
     (busy > 0.15 ? ` **The machine was ${Math.round(busy * 100)} % busy before the bench started (other processes): numbers are low.**` : ''));
   out.push('');
   if (Object.keys(rows).length) out.push(...rowsTable(rows), '');
+  const compared = comparisonTable(rows);
+  if (compared.length) out.push(...compared, '');
   if (fanout) out.push(...fanoutTable(fanout));
-  out.push(`Peak RSS (VmHWM): gateway ${f(memory.hwm.gateway, 0)} MB, worker ${f(memory.hwm.worker, 0)} MB, sandbox ${f(memory.hwm.sandbox, 0)} MB.`, '');
+  out.push(`Peak RSS (VmHWM): gateway ${f(memory.hwm.gateway, 0)} MB, worker ${f(memory.hwm.worker, 0)} MB, sandbox ${f(memory.hwm.sandbox, 0)} MB` +
+    (memory.hwm.peer ? `, peer ${f(memory.hwm.peer, 0)} MB.` : '.'), '');
   out.push(...targetsTable(rows, fanout, memory), '');
   out.push(`Bench wall time ${f(wallSec, 0)} s (build excluded; logs in ${stack.logDir()}).`);
   return out.join('\n');
@@ -180,7 +260,7 @@ async function main() {
   if (!(await checkServices(stack.BENCH.database, stack.BENCH.redis))) process.exit(1);
   const commit = commitInfo();
 
-  log('bench: preparing payments_bench and the queue prefix');
+  log(`bench: preparing the database ${new URL(stack.BENCH.database).pathname.slice(1)} and the queue prefix {${stack.BENCH.queuePrefix}}`);
   await stack.recreateDatabase();
   await stack.clearRedisPrefix();
   stack.onCleanup(() => stack.clearRedisPrefix());
@@ -191,13 +271,15 @@ async function main() {
   const gateway = await stack.startGateway(gatewayPort, sandbox);
   const worker = await stack.startWorker(sandbox);
   const bare = await stack.startBareServer();
+  const peer = PHASES.includes('create') || PHASES.includes('read') ? await stack.startPeer(sandbox) : null;
   const meter = new CpuMeter(new URL(stack.BENCH.database).pathname.slice(1));
-  for (const [name, handle] of Object.entries({ gateway, worker, sandbox, bare })) meter.watch(name, handle.pid);
+  for (const [name, handle] of Object.entries({ gateway, worker, sandbox, bare, peer })) if (handle) meter.watch(name, handle.pid);
   const memory = new MemorySampler();
   memory.watch('gateway', gateway.pid);
   memory.watch('worker', worker.pid);
   memory.watch('sandbox', sandbox.pid);
-  log(`bench: gateway ${gateway.url}, sandbox ${sandbox.flexiqashUrl}, logs in ${stack.logDir()}`);
+  if (peer) memory.watch('peer', peer.pid);
+  log(`bench: gateway ${gateway.url}${peer ? `, peer ${peer.url}` : ''}, sandbox ${sandbox.flexiqashUrl}, logs in ${stack.logDir()}`);
 
   const serviceKey = await createServiceKey(gateway);
   const rows = {};
@@ -207,7 +289,8 @@ async function main() {
     let after;
     const result = await load(options, { before: () => (before = meter.snapshot()), after: () => (after = meter.snapshot()) });
     const cpu = CpuMeter.diff(before, after);
-    rows[id] = { id, label, server: id.startsWith('gateway') ? 'gateway' : id.startsWith('sandbox') ? 'sandbox' : 'bare', connections: options.connections, ...result, cpu };
+    const server = ['gateway', 'sandbox', 'peer'].find((name) => id.startsWith(name)) ?? 'bare';
+    rows[id] = { id, label, server, connections: options.connections, ...result, cpu };
     log(`  ${label.padEnd(56)} ${result.rps.toFixed(0).padStart(7)} req/s  p50 ${f(result.p50, 2)}  p99 ${f(result.p99, 2)} ms` +
       (result.non2xx || result.errors ? `  (non-2xx ${result.non2xx} ${JSON.stringify(result.statuses)}, errors ${result.errors})` : ''));
   };
@@ -217,13 +300,21 @@ async function main() {
     await runBaseline({ bare, sandbox, settings, row });
   }
   if (PHASES.includes('create') || PHASES.includes('read')) {
-    log('phase 2: create through the gateway');
+    log('phase 2: create through the gateway and the peer');
+    // The peer must answer as the gateway does (status, payment JSON) before its rows mean anything.
+    await checkPeerParity({ gateway, peer, key: serviceKey.key });
     // The read phase reads what the create phase made; run alone, it makes its payments with a short create run.
     const createSettings = PHASES.includes('create') ? settings : { ...settings, durationSec: 3, idempotencyRow: false };
-    await runCreate({ gateway, key: serviceKey.key, settings: createSettings, row: PHASES.includes('create') ? row : (id, label, options) => id === 'gatewayCreate' && load(options) });
+    await runCreate({
+      gateway,
+      peer: PHASES.includes('create') ? peer : null,
+      key: serviceKey.key,
+      settings: createSettings,
+      row: PHASES.includes('create') ? row : (id, label, options) => id === 'gatewayCreate' && load(options),
+    });
   }
   if (PHASES.includes('read')) {
-    log('phase 3: reads through the gateway');
+    log('phase 3: reads through the gateway and the peer');
     // A long-lived database has planner statistics; a minute-old one may not yet (autovacuum has not analyzed it),
     // and the list's plan then sorts every row of the owner. ANALYZE makes the reads what they are in production.
     // Only the payments table: the webhook tables are still empty here, and statistics saying so would stay while
@@ -233,7 +324,7 @@ async function main() {
     await analyzePayments();
     const ids = await paymentIds(serviceKey.id, 500);
     if (ids.length === 0) throw new Error('no payments were created; see the gateway log');
-    await runRead({ gateway, key: serviceKey.key, adminKey: stack.BENCH.adminKey, paymentIds: ids, settings, row });
+    await runRead({ gateway, peer, key: serviceKey.key, adminKey: stack.BENCH.adminKey, paymentIds: ids, settings, row });
   }
   let fanout = null;
   if (PHASES.includes('fanout')) {

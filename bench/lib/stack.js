@@ -16,7 +16,9 @@ const HOST = '127.0.0.1';
 const BENCH = {
   database: process.env.BENCH_DATABASE_URL || `postgres://postgres@${HOST}:5432/payments_bench`,
   redis: process.env.BENCH_REDIS_URL || `redis://${HOST}:6379`,
-  queuePrefix: 'paygw-bench',
+  // Another bench on the same Redis (another checkout) needs its own prefix, as it needs its own database: the two
+  // would otherwise share queues and delete each other's keys. BENCH_QUEUE_PREFIX with BENCH_DATABASE_URL.
+  queuePrefix: process.env.BENCH_QUEUE_PREFIX || 'paygw-bench',
   adminKey: 'bench-admin-key-0123456789abcdef',
 };
 
@@ -222,6 +224,31 @@ async function startBareServer() {
   return handle;
 }
 
+/**
+ * The peer baseline (bench/peer/server.js): the same database, Redis, queue prefix, rate limit and sandbox as the
+ * gateway, and the same Node options.
+ */
+async function startPeer(sandbox) {
+  const port = await freePort();
+  const handle = startProcess(
+    'peer',
+    path.join(__dirname, '../peer/server.js'),
+    appNodeEnv({
+      PORT: String(port),
+      HOST,
+      DATABASE_URL: BENCH.database,
+      REDIS_URL: BENCH.redis,
+      QUEUE_PREFIX: BENCH.queuePrefix,
+      RATE_LIMIT_PER_SECOND: appEnv({}).RATE_LIMIT_PER_SECOND,
+      FLEXIQASH_BASE_URL: sandbox.flexiqashUrl,
+      NODE_OPTIONS: appEnv({}).NODE_OPTIONS,
+    }),
+  );
+  handle.url = `http://${HOST}:${port}`;
+  await waitForHttp(handle, `${handle.url}/health`);
+  return handle;
+}
+
 function onCleanup(fn) {
   cleanups.push(fn);
 }
@@ -258,6 +285,7 @@ module.exports = {
   startGateway,
   startWorker,
   startBareServer,
+  startPeer,
   onCleanup,
   stopAll,
 };
