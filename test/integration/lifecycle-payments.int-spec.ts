@@ -2,6 +2,7 @@ import { createHmac } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { ProviderError } from '@app/payments';
 import { startInProcessGateway, InProcessGateway } from '../support/in-process';
+import { countStatements } from '../support/statements';
 
 /**
  * The payment lifecycle's invariants under races, each made deterministic by holding the provider call mid-flight
@@ -159,13 +160,7 @@ describe('payment lifecycle under races', () => {
 
   it('a create writes the payment twice: an INSERT that takes its lease, then one statement that confirms it, records payment.created and gives the lease back', async () => {
     const description = `born-leased-${Date.now()}`;
-    const dataSource = gw.app.get(DataSource);
-    const statements: string[] = [];
-    const query = dataSource.query.bind(dataSource);
-    const counting = jest.spyOn(dataSource, 'query').mockImplementation((sql: string, params?: any) => {
-      if (/\b(INSERT INTO|UPDATE|FROM) payments\b/.test(sql)) statements.push(sql);
-      return query(sql, params);
-    });
+    const statements = countStatements(gw.app.get(DataSource), /\b(INSERT INTO|UPDATE|FROM) payments\b/);
     try {
       const held = gw.gate.hold('flexiqash', 'createPayment');
       const create = gw.request('POST', '/v1/payments', { key, body: { amount: 1000, currency: 'USD', description } });
@@ -183,7 +178,7 @@ describe('payment lifecycle under races', () => {
       expect(after).toEqual([{ lease_token: null, version: 1, provider_payment_id: created.body.providerPaymentId }]);
       expect((await events(created.body.id)).map((e) => e.type)).toEqual(['payment.created']);
     } finally {
-      counting.mockRestore();
+      statements.stop();
     }
   });
 

@@ -2,6 +2,7 @@ import { DataSource } from 'typeorm';
 import { ProviderError } from '@app/payments';
 import { ProviderRegistry } from '@app/providers';
 import { startInProcessGateway, InProcessGateway } from '../support/in-process';
+import { countStatements } from '../support/statements';
 
 /**
  * Payouts follow the payments' create protocol: an unknown outcome answers with the payout's id and leaves it
@@ -33,13 +34,7 @@ describe('payout lifecycle', () => {
 
   it('a create writes the payout twice: an INSERT that takes its lease, then one statement that confirms it and gives the lease back', async () => {
     const reference = `born-leased-${Date.now()}`;
-    const dataSource = gw.app.get(DataSource);
-    const statements: string[] = [];
-    const query = dataSource.query.bind(dataSource);
-    const counting = jest.spyOn(dataSource, 'query').mockImplementation((sql: string, params?: any) => {
-      if (/\b(INSERT INTO|UPDATE|FROM) payouts\b/.test(sql)) statements.push(sql);
-      return query(sql, params);
-    });
+    const statements = countStatements(gw.app.get(DataSource), /\b(INSERT INTO|UPDATE|FROM) payouts\b/);
     try {
       const held = gw.gate.hold('flashpay', 'createPayout');
       const create = gw.request('POST', '/v1/payouts', { key, body: { amount: 1000, currency: 'NGN', destination, reference } });
@@ -57,7 +52,7 @@ describe('payout lifecycle', () => {
       const { rows: events } = await gw.db.query('SELECT type FROM events WHERE resource_id = $1', [created.body.id]);
       expect(events.map((e: { type: string }) => e.type)).toEqual(['payout.created']);
     } finally {
-      counting.mockRestore();
+      statements.stop();
     }
   });
 

@@ -5,3 +5,4 @@ export * from './webhook-url';
 export * from './logging';
 export * from './process';
 export * from './secret-box';
+export * from './prepared-query';

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
-import { newId } from '@app/common';
+import { newId, preparedQuery } from '@app/common';
 import { DeliveryRelay } from './delivery-relay';
 import { EventType } from './event-types';
 import { DeliveryJobData } from './queue';
@@ -97,7 +97,8 @@ export class OutboxService {
    * caller takes the locked path instead.
    */
   async writeChange(change: { sql: string; params: unknown[] }, events: EmitInput[]): Promise<boolean> {
-    const rows: Array<{ changed: number; deliveries: Array<{ eventId: string; endpointId: string }> }> = await this.dataSource.query(
+    const rows = await preparedQuery<{ changed: number; deliveries: Array<{ eventId: string; endpointId: string }> }>(
+      this.dataSource,
       `WITH changed AS (${change.sql}),
        ${eventsAndDeliveries(change.params.length + 1, 'EXISTS (SELECT 1 FROM changed)')}
        SELECT (SELECT count(*)::int FROM changed) AS changed,

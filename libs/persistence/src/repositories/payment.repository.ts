@@ -1,8 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import type { Pool } from 'pg';
 import { DataSource, EntityManager } from 'typeorm';
-import type { PostgresDriver } from 'typeorm/driver/postgres/PostgresDriver.js';
+import { preparedQuery } from '@app/common';
 import type { PaymentStatus, ProviderName } from '@app/payments';
 import { PaymentEntity } from '../entities/payment.entity';
 import { PaymentTransactionEntity } from '../entities/payment-transaction.entity';
@@ -37,20 +36,18 @@ export class PaymentRepository {
   /** Inserts the payment with its lease held by `leaseToken` for `ttlMs`, in the same statement. */
   async insertLeased(payment: PaymentEntity, leaseToken: string, ttlMs: number): Promise<void> {
     const { sql, params } = this.rows.insertLeased(payment, leaseToken, ttlMs);
-    await this.dataSource.query(sql, params);
+    await preparedQuery(this.dataSource, sql, params);
   }
 
   /**
-   * A payment visible to this owner (null: any owner): the read by id, the gateway's most frequent statement. It
-   * goes to the pg pool directly as a named (prepared) statement: each connection parses and plans it once, and
-   * TypeORM's query runner (one per query) is skipped.
+   * A payment visible to this owner (null: any owner): the read by id, the gateway's most frequent statement, as
+   * a prepared statement (`preparedQuery`).
    */
   async findVisible(id: string, ownerId: string | null): Promise<PaymentEntity | null> {
-    const pool = (this.dataSource.driver as PostgresDriver).master as Pool;
-    const { rows } =
+    const rows =
       ownerId === null
-        ? await pool.query({ name: 'payments.find-visible.any', text: `SELECT ${this.rows.columns} FROM payments WHERE id = $1`, values: [id] })
-        : await pool.query({ name: 'payments.find-visible.owner', text: `SELECT ${this.rows.columns} FROM payments WHERE id = $1 AND owner_id = $2`, values: [id, ownerId] });
+        ? await preparedQuery(this.dataSource, `SELECT ${this.rows.columns} FROM payments WHERE id = $1`, [id])
+        : await preparedQuery(this.dataSource, `SELECT ${this.rows.columns} FROM payments WHERE id = $1 AND owner_id = $2`, [id, ownerId]);
     return rows[0] ? this.rows.fromRow(rows[0]) : null;
   }
 

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
+import { preparedQuery } from '@app/common';
 import { PayoutEntity } from '../entities/payout.entity';
 import { decodeCursor, encodeCursor, Page } from './page';
 import { SqlRows, SqlStatement } from './sql-rows';
@@ -27,7 +28,7 @@ export class PayoutRepository {
   /** Inserts the payout with its lease held by `leaseToken` for `ttlMs`, in the same statement. */
   async insertLeased(payout: PayoutEntity, leaseToken: string, ttlMs: number): Promise<void> {
     const { sql, params } = this.rows.insertLeased(payout, leaseToken, ttlMs);
-    await this.dataSource.query(sql, params);
+    await preparedQuery(this.dataSource, sql, params);
   }
 
   /** As PaymentRepository.updateIfVersion: one conditioned write, optionally giving back the caller's lease. */

@@ -1,0 +1,22 @@
+import type { Pool, QueryResultRow } from 'pg';
+import type { DataSource } from 'typeorm';
+
+/** Statement text → its prepared statement's name. Only statements built once (a fixed set) come here. */
+const names = new Map<string, string>();
+const MAX_NAMED = 256;
+
+/**
+ * Runs one of the hot paths' fixed statements on the pg pool as a named (prepared) statement: each connection
+ * parses and plans it once instead of on every call, and TypeORM's per-query runner is skipped. Rows come back as
+ * `DataSource.query` returns them. Texts built per call must not come here; past MAX_NAMED distinct texts the
+ * statement simply runs unnamed.
+ */
+export async function preparedQuery<R extends QueryResultRow = Record<string, any>>(dataSource: DataSource, text: string, values: unknown[]): Promise<R[]> {
+  let name = names.get(text);
+  if (!name && names.size < MAX_NAMED) {
+    name = `paygw_${names.size + 1}`;
+    names.set(text, name);
+  }
+  const pool = (dataSource.driver as unknown as { master: Pool }).master;
+  return (await pool.query<R>(name ? { name, text, values } : { text, values })).rows;
+}
