@@ -166,8 +166,8 @@ function appEnv(extra) {
     REDIS_URL: BENCH.redis,
     QUEUE_PREFIX: BENCH.queuePrefix,
     ADMIN_API_KEY: BENCH.adminKey,
-    // The per-key limit (default 1,000/s) would cap the throughput rows. Raised, not turned off: each request
-    // still pays for its Redis INCR, as in production.
+    // The per-key limit (default 1,000/s) would cap the throughput rows. Raised, not turned off: the limiter still
+    // draws each key's tokens from Redis, in batches, as in production.
     RATE_LIMIT_PER_SECOND: '1000000',
     ...extra,
     ...appEnvOverrides(),
