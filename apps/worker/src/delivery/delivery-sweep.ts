@@ -1,6 +1,7 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
 import { APP_CONFIG, AppConfig } from '@app/common';
 import { DeliveryRelay } from '@app/outbox';
+import { PeriodicTask } from '../periodic-task';
 import { DeliveryRepository } from './delivery.repository';
 
 const BATCH = 500;
@@ -16,9 +17,7 @@ const MAX_BATCHES_PER_TICK = 40;
 @Injectable()
 export class DeliverySweep implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger(DeliverySweep.name);
-  private timer: NodeJS.Timeout | null = null;
-  private running: Promise<unknown> | null = null;
-  private stopped = false;
+  private readonly task = new PeriodicTask(this.logger, 'sweep', () => this.sweep(), () => this.config.worker.sweepIntervalMs);
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -27,27 +26,11 @@ export class DeliverySweep implements OnApplicationBootstrap, OnModuleDestroy {
   ) {}
 
   onApplicationBootstrap(): void {
-    this.schedule(0);
+    this.task.start(0);
   }
 
   async onModuleDestroy(): Promise<void> {
-    this.stopped = true;
-    if (this.timer) clearTimeout(this.timer);
-    await this.running;
-  }
-
-  private schedule(delayMs: number): void {
-    if (this.stopped) return;
-    // A chain of timeouts rather than an interval: a slow sweep never overlaps the next one.
-    this.timer = setTimeout(() => {
-      this.running = this.sweep()
-        .catch((error: Error) => this.logger.warn(`sweep failed (${error.message}); trying again next tick`))
-        .finally(() => {
-          this.running = null;
-          this.schedule(this.config.worker.sweepIntervalMs);
-        });
-    }, delayMs);
-    this.timer.unref();
+    await this.task.stop();
   }
 
   /** Re-adds due deliveries in batches; returns how many were handed to the queue. */
@@ -60,7 +43,7 @@ export class DeliverySweep implements OnApplicationBootstrap, OnModuleDestroy {
     if (pending === 0) return 0;
     if ((await this.relay.liveJobCount()) >= pending) return 0;
     let total = 0;
-    for (let batch = 0; batch < MAX_BATCHES_PER_TICK && !this.stopped; batch++) {
+    for (let batch = 0; batch < MAX_BATCHES_PER_TICK && !this.task.stopping; batch++) {
       const due = await this.deliveries.findUnqueued(this.config.worker.sweepGraceMs, BATCH);
       if (due.length === 0) break;
       const added = await this.relay.enqueue(due, { replaceFinished: true });

@@ -2,6 +2,7 @@ import { Inject, Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } f
 import { APP_CONFIG, AppConfig } from '@app/common';
 import { PaymentRepository, PayoutRepository } from '@app/persistence';
 import { PaymentLifecycleService, PayoutLifecycleService } from '@app/lifecycle';
+import { PeriodicTask } from '../periodic-task';
 import { RedisLock } from '../redis-lock';
 
 const BATCH = 100;
@@ -16,9 +17,7 @@ const LOCK = 'reconcile';
 @Injectable()
 export class Reconciler implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger(Reconciler.name);
-  private timer: NodeJS.Timeout | null = null;
-  private running: Promise<void> | null = null;
-  private stopped = false;
+  private readonly task = new PeriodicTask(this.logger, 'reconciliation', () => this.tick(), () => this.config.worker.reconcileIntervalMs);
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -30,26 +29,11 @@ export class Reconciler implements OnApplicationBootstrap, OnModuleDestroy {
   ) {}
 
   onApplicationBootstrap(): void {
-    this.schedule();
+    this.task.start();
   }
 
   async onModuleDestroy(): Promise<void> {
-    this.stopped = true;
-    if (this.timer) clearTimeout(this.timer);
-    await this.running;
-  }
-
-  private schedule(): void {
-    if (this.stopped) return;
-    this.timer = setTimeout(() => {
-      this.running = this.tick()
-        .catch((error: Error) => this.logger.warn(`reconciliation failed (${error.message}); trying again next tick`))
-        .finally(() => {
-          this.running = null;
-          this.schedule();
-        });
-    }, this.config.worker.reconcileIntervalMs);
-    this.timer.unref();
+    await this.task.stop();
   }
 
   private async tick(): Promise<void> {
@@ -75,7 +59,7 @@ export class Reconciler implements OnApplicationBootstrap, OnModuleDestroy {
     let payments = 0;
     let payouts = 0;
     for (const payment of await this.payments.findStale(cutoff, cutoff, BATCH)) {
-      if (this.stopped) break;
+      if (this.task.stopping) break;
       try {
         if (payment.expiresAt && payment.expiresAt <= now) await this.paymentLifecycle.expirePayment(payment.id, now);
         else await this.paymentLifecycle.refreshPayment(payment.id);
@@ -89,7 +73,7 @@ export class Reconciler implements OnApplicationBootstrap, OnModuleDestroy {
       }
     }
     for (const payout of await this.payouts.findStale(cutoff, cutoff, BATCH)) {
-      if (this.stopped) break;
+      if (this.task.stopping) break;
       try {
         await this.payoutLifecycle.refreshPayout(payout.id);
         payouts++;

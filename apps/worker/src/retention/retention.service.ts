@@ -1,5 +1,6 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
 import { APP_CONFIG, AppConfig } from '@app/common';
+import { PeriodicTask } from '../periodic-task';
 import { RedisLock } from '../redis-lock';
 import { RetentionCounts, RetentionRepository } from './retention.repository';
 
@@ -15,9 +16,7 @@ const MAX_BATCHES_PER_TABLE = 200;
 @Injectable()
 export class RetentionService implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger('Retention');
-  private timer: NodeJS.Timeout | null = null;
-  private running: Promise<unknown> | null = null;
-  private stopped = false;
+  private readonly task = new PeriodicTask(this.logger, 'retention pass', () => this.runLocked(), () => this.config.retention.intervalMs);
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -26,26 +25,11 @@ export class RetentionService implements OnApplicationBootstrap, OnModuleDestroy
   ) {}
 
   onApplicationBootstrap(): void {
-    this.schedule(this.config.retention.intervalMs);
+    this.task.start();
   }
 
   async onModuleDestroy(): Promise<void> {
-    this.stopped = true;
-    if (this.timer) clearTimeout(this.timer);
-    await this.running;
-  }
-
-  private schedule(delayMs: number): void {
-    if (this.stopped) return;
-    this.timer = setTimeout(() => {
-      this.running = this.runLocked()
-        .catch((error: Error) => this.logger.warn(`retention pass failed (${error.message}); next pass in ${this.config.retention.intervalMs} ms`))
-        .finally(() => {
-          this.running = null;
-          this.schedule(this.config.retention.intervalMs);
-        });
-    }, delayMs);
-    this.timer.unref();
+    await this.task.stop();
   }
 
   private async runLocked(): Promise<void> {
@@ -90,7 +74,7 @@ export class RetentionService implements OnApplicationBootstrap, OnModuleDestroy
   }
 
   private async batches(run: () => Promise<number>): Promise<void> {
-    for (let i = 0; i < MAX_BATCHES_PER_TABLE && !this.stopped; i++) {
+    for (let i = 0; i < MAX_BATCHES_PER_TABLE && !this.task.stopping; i++) {
       if ((await run()) < this.config.retention.batchSize) return;
     }
   }

@@ -1,6 +1,7 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
 import { APP_CONFIG, AppConfig } from '@app/common';
 import { WebhookRepository } from '@app/persistence';
+import { PeriodicTask } from '../periodic-task';
 
 /**
  * After SECRETS_ENCRYPTION_KEY is rotated (the old key moved to SECRETS_ENCRYPTION_OLD_KEYS), re-seals every webhook
@@ -11,9 +12,7 @@ import { WebhookRepository } from '@app/persistence';
 @Injectable()
 export class SecretResealService implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger('SecretReseal');
-  private timer: NodeJS.Timeout | null = null;
-  private running: Promise<unknown> | null = null;
-  private stopped = false;
+  private readonly task = new PeriodicTask(this.logger, 're-sealing endpoint secrets', () => this.runOnce(), () => this.config.retention.intervalMs);
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -22,29 +21,16 @@ export class SecretResealService implements OnApplicationBootstrap, OnModuleDest
 
   onApplicationBootstrap(): void {
     // Not awaited: start-up does not wait for it (a pass that fails is logged and tried again on the timer).
-    this.pass();
+    this.task.start(0);
   }
 
   /** Resolves once the pass in progress (the start-up one, right after start) has finished. */
   async idle(): Promise<void> {
-    await this.running;
+    await this.task.idle();
   }
 
   async onModuleDestroy(): Promise<void> {
-    this.stopped = true;
-    if (this.timer) clearTimeout(this.timer);
-    await this.running;
-  }
-
-  private pass(): void {
-    this.running = this.runOnce()
-      .catch((error: Error) => this.logger.warn(`re-sealing endpoint secrets failed (${error.message}); next try in ${this.config.retention.intervalMs} ms`))
-      .finally(() => {
-        this.running = null;
-        if (this.stopped) return;
-        this.timer = setTimeout(() => this.pass(), this.config.retention.intervalMs);
-        this.timer.unref();
-      });
+    await this.task.stop();
   }
 
   /** One pass; returns how many endpoints it re-sealed under the current key. */
