@@ -37,7 +37,7 @@ async function main() {
   if (!typed || !built) return 1;
   const rest = extra.length
     ? await run('tests', [...JEST, ...extra, '--runInBand'])
-    : await run('in-process and end-to-end tests', [...JEST, '--selectProjects', 'integration', 'e2e', '--runInBand']);
+    : await run('in-process and end-to-end tests', [...JEST, '--selectProjects', 'integration', 'e2e', '--maxWorkers=2']);
   process.stdout.write(`npm test: ${unit && rest ? 'passed' : 'failed'} in ${((Date.now() - startedAt) / 1000).toFixed(1)} s\n`);
   return unit && rest ? 0 : 1;
 }

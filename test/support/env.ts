@@ -1,8 +1,17 @@
-/** The database this test run prepared (test/global-setup.js); never the machine's shared one. */
+/**
+ * This Jest worker's database (test/global-setup.js made one copy of the migrated template per worker); never the
+ * machine's shared one, and never the one another worker's files are using at the same time.
+ */
 export function testDatabaseUrl(): string {
   const url = process.env.TEST_DATABASE_URL;
   if (!url) throw new Error('TEST_DATABASE_URL is not set: run the tests through jest, whose global setup prepares the database');
-  return url;
+  const workers = Number(process.env.PAYGW_TEST_DB_WORKERS || 0);
+  if (!workers) return url;
+  const worker = Number(process.env.JEST_WORKER_ID || 1);
+  if (!(worker >= 1 && worker <= workers)) throw new Error(`JEST_WORKER_ID ${process.env.JEST_WORKER_ID} has no database of its own (global setup made ${workers})`);
+  const own = new URL(url);
+  own.pathname = `/${own.pathname.slice(1)}_w${worker}`;
+  return own.toString();
 }
 
 /** The machine's Redis (or TEST_REDIS_URL). Tests keep to their own key prefix there and never flush it. */

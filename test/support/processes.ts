@@ -5,15 +5,33 @@ import path from 'node:path';
 
 const ROOT = path.resolve(__dirname, '../..');
 
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
+// Ports a test hands to a process it starts (the gateway, `npm start`, a private Postgres) are chosen here, then
+// bound by that process a moment later. A port the kernel picks (listen on 0) comes from the ephemeral range
+// (net.ipv4.ip_local_port_range, 32768-60999 by default), the same range every outgoing connection on the machine
+// takes its local port from, so with many connections open (two test files at once) one of them can take the port
+// in that moment. These come from below that range instead, from a slice of its own for each Jest worker, taken in
+// turn (so one process never hands out the same port twice in a row) from a random start (so two runs side by side
+// rarely meet), each checked free by binding it.
+const PORT_BASE = 20_000;
+const PORT_SLICE = 1_500;
+const PORT_SLICES = 8;
+const slice = (Math.max(1, Number(process.env.JEST_WORKER_ID) || 1) - 1) % PORT_SLICES;
+let nextPortOffset = Math.floor(Math.random() * PORT_SLICE);
+
+function canListen(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
     const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
+    server.once('error', () => resolve(false));
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
   });
+}
+
+export async function freePort(): Promise<number> {
+  for (let tries = 0; tries < PORT_SLICE; tries++) {
+    const port = PORT_BASE + slice * PORT_SLICE + (nextPortOffset++ % PORT_SLICE);
+    if (await canListen(port)) return port;
+  }
+  throw new Error(`no free port in ${PORT_BASE + slice * PORT_SLICE}-${PORT_BASE + (slice + 1) * PORT_SLICE - 1}`);
 }
 
 export interface AppProcess {
