@@ -45,6 +45,8 @@ module.exports = async function globalSetup(globalConfig) {
     await client.end();
   }
   process.env.TEST_DATABASE_URL = url.toString();
+  // Names this run's Redis key prefixes (test/support/env.ts testQueuePrefix); the teardown deletes them.
+  process.env.PAYGW_TEST_RUN ??= String(process.pid);
   process.env.PAYGW_TEST_DB_READY = name;
   process.env.PAYGW_TEST_DB_WORKERS = String(workers);
   // Drop only databases this run created for itself: always the workers' copies, the template only when it is

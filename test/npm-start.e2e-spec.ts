@@ -1,7 +1,7 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import { createServer, Server } from 'node:net';
 import path from 'node:path';
-import { testDatabaseUrl, testRedisUrl } from './support/env';
+import { testDatabaseUrl, testRedisUrl, testQueuePrefix } from './support/env';
 import { freePort } from './support/processes';
 
 const ROOT = path.resolve(__dirname, '..');
@@ -16,7 +16,7 @@ interface Run {
 function start(env: Record<string, string>): Run {
   const { ADMIN_API_KEY: _unset, ...inherited } = process.env;
   const child = spawn(process.execPath, [path.join(ROOT, 'scripts/start.js')], {
-    env: { ...inherited, DATABASE_URL: testDatabaseUrl(), REDIS_URL: testRedisUrl(), QUEUE_PREFIX: `paygw-start-${process.pid}`, ...env },
+    env: { ...inherited, DATABASE_URL: testDatabaseUrl(), REDIS_URL: testRedisUrl(), QUEUE_PREFIX: testQueuePrefix('start'), ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
     detached: true,
   });

@@ -6,6 +6,7 @@ import { AppProcess, startWorker } from './support/processes';
 import { Receiver } from './support/receiver';
 import { deleteKeysWithPrefix } from './support/services';
 import { ADMIN_KEY, startStack, Stack } from './support/stack';
+import { testQueuePrefix } from './support/env';
 
 // Outbound webhooks through the built processes: the gateway (its routes, through the typed client where it has
 // them) and the worker (delivery, endpoint health, retention) as their own processes on this run's database, a
@@ -13,7 +14,7 @@ import { ADMIN_KEY, startStack, Stack } from './support/stack';
 // package). Each test has its own API key, so only its own endpoints receive its events; each starts the worker
 // with the settings it needs and stops it at the end.
 
-const QUEUE_PREFIX = `paygw-owh-api-${process.pid}`;
+const QUEUE_PREFIX = testQueuePrefix('owh-api');
 /** Short enough for the test to see it end; long enough to deliver a payment's event inside it. */
 const ROTATION_GRACE_MS = 4000;
 const PLACEHOLDER = `whsec_${Buffer.alloc(32).toString('base64')}`;

@@ -5,7 +5,7 @@ import { newWebhookSecret } from '../libs/outbox/src/signature';
 import { endpointSecretContext } from '../libs/persistence/src/migrations/1733200000000-outbound-webhooks-v2';
 import { AppProcess, startWorker } from './support/processes';
 import { Receiver } from './support/receiver';
-import { testDatabaseUrl, testRedisUrl } from './support/env';
+import { testDatabaseUrl, testRedisUrl, testQueuePrefix } from './support/env';
 
 // The built worker as its own processes, killed for real. Only this file's queue prefix and owner are used, and the
 // shared Postgres and Redis are never restarted or flushed.
@@ -15,7 +15,7 @@ const workerEnv = (overrides: Record<string, string> = {}): Record<string, strin
   NODE_ENV: 'test',
   DATABASE_URL: testDatabaseUrl(),
   REDIS_URL: testRedisUrl(),
-  QUEUE_PREFIX: `paygw-owh-e2e-${process.pid}`,
+  QUEUE_PREFIX: testQueuePrefix('owh-e2e'),
   WEBHOOK_ALLOW_PRIVATE_URLS: 'true',
   RECONCILE_INTERVAL_MS: '3600000',
   // WEBHOOK_TIMEOUT_MS, WORKER_LOCK_MS and the sweep keep their defaults: the bound below is the default one.

@@ -10,7 +10,7 @@ import { AppProcess, startWorker } from './support/processes';
 import { Receiver } from './support/receiver';
 import { deleteKeysWithPrefix, describeWithPrivateServices, eventually, PrivateRedis, startPrivateRedis } from './support/services';
 import { startStack, Stack } from './support/stack';
-import { testDatabaseUrl } from './support/env';
+import { testDatabaseUrl, testQueuePrefix } from './support/env';
 
 // The built worker on real Postgres and Redis, delivering to local receivers. Deliveries are seeded straight into
 // Postgres with enqueued_at null, the state a gateway leaves them in when Redis was down at commit: the worker's
@@ -20,7 +20,7 @@ const DATABASE_URL = testDatabaseUrl();
 const REDIS_URL = process.env.TEST_REDIS_URL || 'redis://127.0.0.1:6379';
 const SCHEDULE = [200, 400, 600];
 // This file's queue keys: the only Redis data it ever deletes.
-const QUEUE_PREFIX = `paygw-test-wh-${process.pid}`;
+const QUEUE_PREFIX = testQueuePrefix('wh');
 // Endpoints belong to an owner nobody else uses, so events other test files emit through the gateway never fan
 // out to them.
 const OWNER = `own_whtest_${process.pid}`;

@@ -8,6 +8,7 @@ import { startInProcessWorker, InProcessWorker } from '../support/in-process-wor
 import { Receiver } from '../support/receiver';
 import { eventually } from '../support/services';
 import { RetentionService } from '../../apps/worker/src/retention/retention.service';
+import { testQueuePrefix } from '../support/env';
 
 // The gateway's and the worker's real module graphs in this process, on this run's Postgres and a Redis queue prefix
 // of their own, delivering over HTTP to local receivers that verify like a consumer (the `standardwebhooks` package).
@@ -28,7 +29,7 @@ describe('outbound webhooks', () => {
 
   /** A gateway and a worker on one queue prefix; `env` goes to both. */
   async function stack(env: Record<string, string> = {}): Promise<{ gw: InProcessGateway; worker: InProcessWorker }> {
-    const prefix = `paygw-owh-${process.pid}-${++prefixes}`;
+    const prefix = testQueuePrefix(`owh-${++prefixes}`);
     const shared = { QUEUE_PREFIX: prefix, WEBHOOK_ALLOW_PRIVATE_URLS: 'true', ...env };
     const gw = await startInProcessGateway({ env: shared });
     running.push(gw);

@@ -1,10 +1,10 @@
 import { Redis } from 'ioredis';
 import { maxBatch, SharedRateLimiter } from '../../apps/gateway/src/http/shared-rate-limiter';
-import { testRedisUrl } from '../support/env';
+import { testRedisUrl, testQueuePrefix } from '../support/env';
 
 // Two limiter instances (two gateways) over the real Redis, sharing one key prefix of this test's own.
 describe('SharedRateLimiter: one budget per key and second, drawn in batches by each instance', () => {
-  const prefix = `{paygw-test-${process.pid}}:ratelimit`;
+  const prefix = `{${testQueuePrefix('limiter')}}:ratelimit`;
   let redisA: Redis;
   let redisB: Redis;
   let serial = 0;

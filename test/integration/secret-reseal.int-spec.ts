@@ -5,7 +5,7 @@ import { DEVELOPMENT_SECRETS_KEY, DEVELOPMENT_SECRETS_KEY_ID, developmentKeyring
 import { endpointSecretContext, ENTITIES, MIGRATIONS } from '@app/persistence';
 import { SecretResealService } from '../../apps/worker/src/secrets/secret-reseal.service';
 import { startInProcessWorker, InProcessWorker } from '../support/in-process-worker';
-import { testDatabaseUrl, testRedisUrl } from '../support/env';
+import { testDatabaseUrl, testRedisUrl, testQueuePrefix } from '../support/env';
 import { deleteKeysWithPrefix, eventually } from '../support/services';
 
 // After SECRETS_ENCRYPTION_KEY is rotated, the worker re-seals every endpoint secret under the new key, at start-up
@@ -32,7 +32,7 @@ describe('re-sealing endpoint secrets after a key rotation', () => {
   admin.pathname = '/postgres';
   let db: Client;
   const workers: InProcessWorker[] = [];
-  const queuePrefix = `paygw-reseal-${process.pid}`;
+  const queuePrefix = testQueuePrefix('reseal');
 
   beforeAll(async () => {
     const client = new Client({ connectionString: admin.toString() });

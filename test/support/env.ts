@@ -18,3 +18,12 @@ export function testDatabaseUrl(): string {
 export function testRedisUrl(): string {
   return process.env.TEST_REDIS_URL || 'redis://127.0.0.1:6379';
 }
+
+/**
+ * A QUEUE_PREFIX of this test run's own: `paygw-<name>-r<run>-<pid>`. The run's global teardown deletes every Redis
+ * key under `paygw-*-r<run>-*`, so what a test leaves in Redis (queues, counters, locks) goes with the run even
+ * when the test stops halfway; nothing else in Redis is touched.
+ */
+export function testQueuePrefix(name: string): string {
+  return `paygw-${name}-r${process.env.PAYGW_TEST_RUN ?? 'x'}-${process.pid}`;
+}

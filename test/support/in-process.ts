@@ -9,7 +9,7 @@ import { buildProviders, PROVIDER_CONFIGS, PROVIDER_MODULE_LIST, PROVIDER_MODULE
 import type { ProviderConfigSchema } from '@app/common';
 import { startSandboxes, RunningSandboxes, SandboxOptions } from '../../apps/sandbox/src/sandbox';
 import { createGatewayApp } from '../../apps/gateway/src/gateway.app';
-import { testDatabaseUrl, testRedisUrl } from './env';
+import { testDatabaseUrl, testRedisUrl, testQueuePrefix } from './env';
 import { ProviderGate } from './provider-gate';
 
 export const ADMIN_KEY = 'test-admin-key-0123456789abcdef';
@@ -56,7 +56,7 @@ export async function startInProcessGateway(options: InProcessOptions = {}): Pro
     HOST: '127.0.0.1',
     DATABASE_URL: testDatabaseUrl(),
     REDIS_URL: testRedisUrl(),
-    QUEUE_PREFIX: `paygw-int-${process.pid}-${++instances}`,
+    QUEUE_PREFIX: testQueuePrefix(`int-${++instances}`),
     ADMIN_API_KEY: ADMIN_KEY,
     PUBLIC_BASE_URL: 'http://127.0.0.1:3999',
     FLEXIQASH_BASE_URL: sandboxes.flexiqashUrl,

@@ -1,6 +1,6 @@
 import { Client } from 'pg';
 import { PaymentsClient, PaymentsClientOptions, Scope } from '@app/client';
-import { testDatabaseUrl } from './env';
+import { testDatabaseUrl, testQueuePrefix } from './env';
 import { startSandboxes, RunningSandboxes, SandboxOptions } from '../../apps/sandbox/src/sandbox';
 import { recordingClient } from './client';
 import { call, Answer } from './http';
@@ -54,7 +54,7 @@ export async function startStack(env: Record<string, string> = {}, sandboxOption
     HOST: '127.0.0.1',
     DATABASE_URL,
     REDIS_URL: process.env.TEST_REDIS_URL || 'redis://127.0.0.1:6379',
-    QUEUE_PREFIX: `paygw-test-${process.pid}`,
+    QUEUE_PREFIX: testQueuePrefix('stack'),
     ADMIN_API_KEY: ADMIN_KEY,
     PUBLIC_BASE_URL: url,
     FLEXIQASH_BASE_URL: sandboxes.flexiqashUrl,
