@@ -155,7 +155,7 @@ export class DeliveryProcessor implements OnModuleInit, OnApplicationBootstrap, 
   private async deliver(ref: DeliveryJobData): Promise<void> {
     const key = `${ref.eventId}__${ref.endpointId}`;
     if (this.inFlight.has(key)) return;
-    const admission = this.gate.enter(ref.endpointId);
+    const admission = await this.gate.admit(ref.endpointId);
     if (!admission.go) throw new DeferDelivery(admission.waitMs, `endpoint ${admission.reason === 'busy' ? 'at its concurrency cap' : 'circuit open'}`);
     this.inFlight.add(key);
     // Set as soon as the receiver answered (or did not): a retry is thrown after it, and the circuit must count it.

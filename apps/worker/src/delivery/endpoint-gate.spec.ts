@@ -74,4 +74,57 @@ describe('EndpointGate (per-endpoint concurrency cap and circuit)', () => {
     expect(g.enter('e')).toEqual({ go: true });
     expect(g.describe('e').consecutiveFailures).toBe(0);
   });
+
+  describe('admit: a fast endpoint at its cap is waited for in process', () => {
+    it('hands the slot a finished send frees to the delivery waiting, which then goes without another round', async () => {
+      const g = gate();
+      g.enter('fast');
+      g.enter('fast');
+      const waiting = g.admit('fast');
+      g.finish('fast', true, 5);
+      await expect(waiting).resolves.toEqual({ go: true });
+      // Handed over, not freed: the cap still counts two in flight.
+      expect(g.describe('fast').inFlight).toBe(2);
+      expect(g.enter('fast')).toMatchObject({ go: false, reason: 'busy' });
+    });
+
+    it('does not wait for an endpoint that answers slowly: it is refused at once and goes back to the queue', async () => {
+      const g = gate();
+      g.enter('slow');
+      g.enter('slow');
+      g.finish('slow', true, 5_000);
+      g.enter('slow');
+      // Answered before the event loop turns: no wait in process.
+      const first = await Promise.race([g.admit('slow'), new Promise((resolve) => setImmediate(() => resolve('still waiting')))]);
+      expect(first).toMatchObject({ go: false, reason: 'busy' });
+    });
+
+    it('waits with at most twice `concurrency` deliveries per endpoint; the next is refused', async () => {
+      const g = gate();
+      g.enter('fast');
+      g.enter('fast');
+      const waiting = Array.from({ length: 4 }, () => g.admit('fast'));
+      await expect(g.admit('fast')).resolves.toMatchObject({ go: false, reason: 'busy' });
+      for (let i = 0; i < 4; i++) g.finish('fast', true, 5);
+      await expect(Promise.all(waiting)).resolves.toEqual(Array(4).fill({ go: true }));
+    });
+
+    it('does not wait for an endpoint whose sends stopped finishing (hanging), however fast it was', async () => {
+      const g = gate();
+      g.enter('hangs');
+      g.enter('hangs');
+      now += 150; // nothing finished for longer than a fast endpoint takes
+      const first = await Promise.race([g.admit('hangs'), new Promise((resolve) => setImmediate(() => resolve('still waiting')))]);
+      expect(first).toMatchObject({ go: false, reason: 'busy' });
+    });
+
+    it('sends the waiting deliveries back to the refusal when the circuit opens', async () => {
+      const g = gate({ threshold: 1 });
+      g.enter('fast');
+      g.enter('fast');
+      const waiting = g.admit('fast');
+      g.finish('fast', false, 5);
+      await expect(waiting).resolves.toMatchObject({ go: false, reason: 'circuit_open' });
+    });
+  });
 });

@@ -5,6 +5,12 @@
  * closes again. A delivery that may not go now is told how long to wait; it is put back in the queue for that long
  * without counting as an attempt.
  *
+ * A delivery to an endpoint that is merely at its cap while answering fast (average send time at most
+ * FAST_SEND_MS, and a send finished within that time: an endpoint that stopped answering does not qualify) waits
+ * here for the next free slot instead (`admit`), at most twice `concurrency` of them per endpoint and for at most
+ * LOCAL_WAIT_MS: putting it back in the queue would cost more than the wait, and under a burst to a few
+ * fast endpoints such round trips through Redis came to most of the worker's work.
+ *
  * Waits are spread: each refused delivery reserves the next estimated free slot of its endpoint (a virtual clock
  * advancing by the endpoint's average send time divided by its concurrency), so a backlog of thousands behind a
  * slow endpoint comes back paced, not all at once every second.
@@ -29,15 +35,23 @@ interface EndpointState {
   avgMs: number;
   /** The virtual clock of reserved slots for deliveries told to wait. */
   nextSlotAt: number;
+  /** When a send to it last finished (at first: when it was first seen). */
+  lastFinishAt: number;
 }
 
 /** Waits never shorter than this: a job put back must not spin on Redis. */
 const MIN_WAIT_MS = 5;
+/** An endpoint answering this fast (average, ms) is waited for in process when it is at its cap. */
+const FAST_SEND_MS = 100;
+/** The longest a delivery waits in process for a slot before it is put back in the queue after all. */
+const LOCAL_WAIT_MS = 1_000;
 /** The assumed send time before an endpoint's first answer: low, so a fast endpoint's first burst is not held back. */
 const INITIAL_AVG_MS = 20;
 
 export class EndpointGate {
   private readonly endpoints = new Map<string, EndpointState>();
+  /** Deliveries waiting in process for a slot of a fast endpoint, first come first served. */
+  private readonly waiting = new Map<string, Array<(handedOver: boolean) => void>>();
 
   constructor(
     private readonly options: EndpointGateOptions,
@@ -48,7 +62,7 @@ export class EndpointGate {
   private state(endpointId: string): EndpointState {
     let state = this.endpoints.get(endpointId);
     if (!state) {
-      state = { inFlight: 0, consecutiveFailures: 0, openUntil: 0, halfOpen: false, avgMs: INITIAL_AVG_MS, nextSlotAt: 0 };
+      state = { inFlight: 0, consecutiveFailures: 0, openUntil: 0, halfOpen: false, avgMs: INITIAL_AVG_MS, nextSlotAt: 0, lastFinishAt: this.now() };
       this.endpoints.set(endpointId, state);
     }
     return state;
@@ -68,10 +82,58 @@ export class EndpointGate {
     return { go: true };
   }
 
+  /**
+   * As `enter`, except that a delivery to a fast endpoint at its cap waits here (up to LOCAL_WAIT_MS) for a slot
+   * another send frees, instead of being refused.
+   */
+  async admit(endpointId: string): Promise<Admission> {
+    const state = this.state(endpointId);
+    const queue = this.waiting.get(endpointId) ?? [];
+    const now = this.now();
+    const fast = state.avgMs <= FAST_SEND_MS && now - state.lastFinishAt <= FAST_SEND_MS;
+    const fastAndFull = fast && now >= state.openUntil && !state.halfOpen && state.inFlight >= this.options.concurrency;
+    if (fastAndFull && queue.length < 2 * this.options.concurrency) {
+      this.waiting.set(endpointId, queue);
+      const handedOver = await new Promise<boolean>((resolve) => {
+        const timer = setTimeout(() => {
+          const at = queue.indexOf(wake);
+          if (at >= 0) queue.splice(at, 1);
+          if (queue.length === 0 && this.waiting.get(endpointId) === queue) this.waiting.delete(endpointId);
+          resolve(false);
+        }, LOCAL_WAIT_MS);
+        const wake = (given: boolean) => {
+          clearTimeout(timer);
+          resolve(given);
+        };
+        queue.push(wake);
+      });
+      if (handedOver) return { go: true };
+    }
+    return this.enter(endpointId);
+  }
+
+  /**
+   * A slot is free: it goes to the first delivery waiting in process, if any (the in-flight count stays), unless the
+   * circuit just opened, which sends every waiting delivery back to `enter` and its refusal.
+   */
+  private handOver(endpointId: string, state: EndpointState): boolean {
+    const queue = this.waiting.get(endpointId);
+    if (!queue || queue.length === 0) return false;
+    if (this.now() < state.openUntil) {
+      this.waiting.delete(endpointId);
+      for (const wake of queue) wake(false);
+      return false;
+    }
+    const wake = queue.shift()!;
+    if (queue.length === 0) this.waiting.delete(endpointId);
+    wake(true);
+    return true;
+  }
+
   /** Records a send's outcome: `ok` a 2xx; otherwise a failure that counts toward the circuit. */
   finish(endpointId: string, ok: boolean, durationMs: number): void {
     const state = this.state(endpointId);
-    state.inFlight = Math.max(0, state.inFlight - 1);
+    state.lastFinishAt = this.now();
     state.avgMs = Math.round(state.avgMs * 0.8 + Math.max(1, durationMs) * 0.2);
     if (ok) {
       state.consecutiveFailures = 0;
@@ -84,6 +146,8 @@ export class EndpointGate {
         state.halfOpen = true;
       }
     }
+    if (this.handOver(endpointId, state)) return;
+    state.inFlight = Math.max(0, state.inFlight - 1);
     if (state.inFlight === 0 && state.consecutiveFailures === 0 && state.nextSlotAt <= this.now()) this.endpoints.delete(endpointId);
   }
 
@@ -91,6 +155,7 @@ export class EndpointGate {
   release(endpointId: string): void {
     const state = this.endpoints.get(endpointId);
     if (!state) return;
+    if (this.handOver(endpointId, state)) return;
     state.inFlight = Math.max(0, state.inFlight - 1);
     if (state.inFlight === 0 && state.consecutiveFailures === 0 && state.nextSlotAt <= this.now()) this.endpoints.delete(endpointId);
   }
