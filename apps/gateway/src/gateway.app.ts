@@ -1,9 +1,9 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { randomUUID } from 'node:crypto';
 import { DynamicModule, LogLevel, NestApplicationOptions } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { LogController } from 'fastify';
-import { Logger, PinoLogger } from 'nestjs-pino';
 import { ApiError, AppConfig, configuredSecrets, createLogger, fixedFieldsLogger, PinoNestLogger, sanitizeUrl } from '@app/common';
 import { DeliveryRelay } from '@app/outbox';
 import { GatewayModule } from './gateway.module';
@@ -14,6 +14,9 @@ import { MetricsService } from './ops/metrics.service';
 import { setupOpenApi } from './ops/openapi';
 import { mountQueueDashboard } from './ops/queue-dashboard';
 import { RouteCatalog } from './ops/route-catalog';
+
+/** The request a log line is written for: its id goes on every line Nest or a service writes while handling it. */
+const requestContext = new AsyncLocalStorage<{ requestId: string }>();
 
 export const BODY_LIMIT_BYTES = 64 * 1024;
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
@@ -66,23 +69,21 @@ export async function createGatewayApp(config: AppConfig, options: GatewayAppOpt
   });
   const routes = new RouteCatalog();
   routes.attach(adapter.getInstance());
-  const app = await factory(GatewayModule.forRoot(config, { logger, routes }), adapter, {
-    // JSON lines from the first one on; once the app exists, nestjs-pino's logger (request-aware) takes over.
-    logger: logLevels ?? new PinoNestLogger(logger),
+  const app = await factory(GatewayModule.forRoot(config, { routes }), adapter, {
+    // JSON lines from the first one on; a line written while a request is handled carries its requestId.
+    logger: logLevels ?? new PinoNestLogger(logger, () => requestContext.getStore()),
     abortOnError: false,
     // Inbound provider webhooks are verified over the exact bytes received.
     rawBody: true,
   });
-  if (logLevels === undefined) app.useLogger(app.get(Logger));
   const fastify = app.getHttpAdapter().getInstance();
   fastify.addHook('onRequest', async (request, reply) => {
     reply.header('X-Request-Id', String(request.id));
   });
   // Whatever Nest logs while handling a request carries its requestId. Bound here, after the body is read: a
-  // context bound earlier (nestjs-pino's middleware) is lost across the wait for the body's bytes.
-  const requestScope = await app.resolve(PinoLogger);
+  // context bound earlier is lost across the wait for the body's bytes.
   fastify.addHook('preHandler', (request, _reply, done) => {
-    requestScope.runInContext(() => done(), { bindings: { requestId: request.id } });
+    requestContext.run({ requestId: String(request.id) }, done);
   });
   const metrics = app.get(MetricsService);
   // Its fields are fixed and hold no secret (the URL sanitized), and the line is scrubbed like every other.

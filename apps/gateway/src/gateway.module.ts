@@ -1,8 +1,6 @@
 import { DynamicModule, Global, Module } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import { TerminusModule } from '@nestjs/terminus';
-import { LoggerModule } from 'nestjs-pino';
-import type { Logger as PinoLogger } from 'pino';
 import { APP_CONFIG, AppConfig } from '@app/common';
 import { AuthModule } from '@app/auth';
 import { PersistenceModule } from '@app/persistence';
@@ -43,8 +41,6 @@ class ConfigHolderModule {
 }
 
 export interface GatewayRuntime {
-  /** The process's pino logger: Nest's logs and each request's log line go through it. */
-  logger: PinoLogger;
   /** Filled by fastify's onRoute hook as routes are registered. */
   routes: RouteCatalog;
 }
@@ -75,8 +71,6 @@ export class GatewayModule {
       module: GatewayModule,
       imports: [
         ConfigHolderModule.with(config),
-        // Nest's logger over the process's pino logger; useExisting: fastify, not pino-http, logs the requests.
-        LoggerModule.forRoot({ pinoHttp: { logger: runtime.logger }, useExisting: true }),
         TerminusModule.forRoot({ errorLogStyle: 'json' }),
         PersistenceModule.forRoot(),
         ProvidersModule,

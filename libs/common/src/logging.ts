@@ -159,7 +159,11 @@ const PINO_LEVEL: Record<NestLevel, 'info' | 'error' | 'warn' | 'debug' | 'trace
  * Nest calls `log(message, context)` and `error(message, stack?, context)`.
  */
 export class PinoNestLogger {
-  constructor(readonly pino: Logger) {}
+  constructor(
+    readonly pino: Logger,
+    /** Fields for the line from the context it is written in (the gateway: the request's id). */
+    private readonly scope?: () => Record<string, unknown> | undefined,
+  ) {}
 
   log(message: unknown, ...params: unknown[]): void {
     this.write('log', message, params);
@@ -182,7 +186,7 @@ export class PinoNestLogger {
 
   private write(level: NestLevel, message: unknown, params: unknown[]): void {
     const rest = [...params];
-    const fields: Record<string, unknown> = {};
+    const fields: Record<string, unknown> = { ...this.scope?.() };
     if (rest.length > 0 && typeof rest[rest.length - 1] === 'string') fields.context = rest.pop();
     else if (rest.length > 0 && rest[rest.length - 1] === undefined) rest.pop();
     if (level === 'error' && typeof rest[0] === 'string') fields.stack = rest.shift();
