@@ -7,6 +7,7 @@ import { Receiver } from './support/receiver';
 import { deleteKeysWithPrefix } from './support/services';
 import { ADMIN_KEY, startStack, Stack } from './support/stack';
 import { testQueuePrefix } from './support/env';
+import { retentionSeeder } from './support/retention-rows';
 
 // Outbound webhooks through the built processes: the gateway (its routes, through the typed client where it has
 // them) and the worker (delivery, endpoint health, retention) as their own processes on this run's database, a
@@ -298,21 +299,7 @@ describe('outbound webhooks through the built gateway and worker', () => {
     // delivered once the worker below starts.)
     const recentPayment = await pay(client);
     const tag = randomBytes(4).toString('hex');
-    const seed = async (name: string, count: number, age: string, status: string) => {
-      await db.query(
-        `WITH ev AS (
-           INSERT INTO events (id, owner_id, type, resource_id, dedupe_key, sequence, data, created_at)
-           SELECT 'evt_r' || $1 || $2 || lpad(g::text, 6, '0'), $3, 'payment.succeeded', 'pay_r' || $1 || $2 || g, 'pay_r' || $1 || $2 || g || ':1:x', 1, '{}'::jsonb, now() - $5::interval
-             FROM generate_series(1, $4::int) g RETURNING id, created_at
-         ), d AS (
-           INSERT INTO webhook_deliveries (event_id, endpoint_id, status, generation, attempts, next_attempt_at, created_at, updated_at)
-           SELECT id, $6, $7, 0, 2, now() + interval '1 day', created_at, created_at FROM ev RETURNING event_id
-         )
-         INSERT INTO webhook_attempts (event_id, endpoint_id, attempt, status, response_status, duration_ms, at)
-         SELECT event_id, $6, a, 'failed', 500, 3, CASE a WHEN 1 THEN now() - interval '3 hours' ELSE now() END FROM d, generate_series(1, 2) a`,
-        [tag, name, owner, count, age, created.id, status],
-      );
-    };
+    const seed = retentionSeeder((sql, params) => db.query(sql, params), { tag, owner, endpointId: created.id, idPrefix: 'r' });
     // Old finished events, old events whose delivery is still pending (kept), recent events; each delivery has an
     // attempt 3 h old and a recent one.
     await seed('old', 12, '3 days', 'succeeded');

@@ -1,19 +1,14 @@
 import { Client } from 'pg';
 import { DataSource } from 'typeorm';
 import { MIGRATIONS } from '@app/persistence';
-import { testDatabaseUrl } from '../support/env';
+import { scratchDatabase } from '../support/env';
 
 /**
  * 1733000000000-lifecycle-leases over rows the previous schema made: payouts sharing a reference keep it (the
  * oldest holds it exclusively), a key left running by an earlier version gets a lease and can be taken over.
  */
 describe('migration 1733000000000-lifecycle-leases', () => {
-  const url = new URL(testDatabaseUrl());
-  const name = `${url.pathname.slice(1)}_lifecycle_mig`;
-  const own = new URL(url.toString());
-  own.pathname = `/${name}`;
-  const admin = new URL(url.toString());
-  admin.pathname = '/postgres';
+  const { name, url: own, admin } = scratchDatabase('lifecycle_mig');
 
   async function onAdmin(sql: string): Promise<void> {
     const client = new Client({ connectionString: admin.toString() });

@@ -2,7 +2,7 @@ import { Client } from 'pg';
 import { DataSource } from 'typeorm';
 import { developmentKeyring, openSecret } from '@app/common';
 import { endpointSecretContext, ENTITIES, MIGRATIONS, openEndpointSecrets } from '@app/persistence';
-import { testDatabaseUrl } from '../support/env';
+import { scratchDatabase } from '../support/env';
 
 // The migration that seals endpoint secrets, run over rows written by the schema before it: a database of its own,
 // migrated up to the previous migration, filled the way the previous code wrote rows, then migrated to the end.
@@ -11,12 +11,7 @@ const SECRET_A = `whsec_${Buffer.alloc(32, 1).toString('base64')}`;
 const SECRET_B = `whsec_${Buffer.alloc(32, 2).toString('base64')}`;
 
 describe('migration 1733200000000 (outbound webhooks v2) over rows of the previous schema', () => {
-  const url = new URL(testDatabaseUrl());
-  const name = `${url.pathname.slice(1)}_mig${process.pid}`;
-  const target = new URL(url.toString());
-  target.pathname = `/${name}`;
-  const admin = new URL(url.toString());
-  admin.pathname = '/postgres';
+  const { name, url: target, admin } = scratchDatabase(`mig${process.pid}`);
 
   async function migrate(migrations: Function[]): Promise<void> {
     const dataSource = new DataSource({ type: 'postgres', url: target.toString(), entities: ENTITIES, migrations: migrations as never, logging: ['error'] });

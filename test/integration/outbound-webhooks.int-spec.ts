@@ -9,6 +9,7 @@ import { Receiver } from '../support/receiver';
 import { eventually } from '../support/services';
 import { RetentionService } from '../../apps/worker/src/retention/retention.service';
 import { testQueuePrefix } from '../support/env';
+import { retentionSeeder } from '../support/retention-rows';
 
 // The gateway's and the worker's real module graphs in this process, on this run's Postgres and a Redis queue prefix
 // of their own, delivering over HTTP to local receivers that verify like a consumer (the `standardwebhooks` package).
@@ -334,21 +335,7 @@ describe('outbound webhooks', () => {
     const owner = (await gw.db.query(`SELECT owner_id FROM webhook_endpoints WHERE id = $1`, [created.id])).rows[0].owner_id;
     const tag = randomBytes(4).toString('hex');
     // 20 old finished events, 2 old events with a delivery still pending, 5 recent events; each delivery has 2 attempts, one of them 3 h old.
-    const seed = async (name: string, count: number, age: string, status: string) => {
-      await gw.db.query(
-        `WITH ev AS (
-           INSERT INTO events (id, owner_id, type, resource_id, dedupe_key, sequence, data, created_at)
-           SELECT 'evt_' || $1 || $2 || lpad(g::text, 10, '0'), $3, 'payment.succeeded', 'pay_' || $1 || $2 || g, $1 || $2 || g || ':1:x', 1, '{}'::jsonb, now() - $5::interval
-             FROM generate_series(1, $4::int) g RETURNING id, created_at
-         ), d AS (
-           INSERT INTO webhook_deliveries (event_id, endpoint_id, status, generation, attempts, next_attempt_at, created_at, updated_at)
-           SELECT id, $6, $7, 0, 2, now() + interval '1 day', created_at, created_at FROM ev RETURNING event_id
-         )
-         INSERT INTO webhook_attempts (event_id, endpoint_id, attempt, status, response_status, duration_ms, at)
-         SELECT event_id, $6, a, 'failed', 500, 3, CASE a WHEN 1 THEN now() - interval '3 hours' ELSE now() END FROM d, generate_series(1, 2) a`,
-        [tag, name, owner, count, age, created.id, status],
-      );
-    };
+    const seed = retentionSeeder((sql, params) => gw.db.query(sql, params), { tag, owner, endpointId: created.id, idPrefix: '' });
     await seed('old', 20, '3 days', 'succeeded');
     await seed('oldpending', 2, '3 days', 'pending');
     await seed('new', 5, '1 minute', 'failed');

@@ -5,7 +5,7 @@ import { DEVELOPMENT_SECRETS_KEY, DEVELOPMENT_SECRETS_KEY_ID, developmentKeyring
 import { endpointSecretContext, ENTITIES, MIGRATIONS } from '@app/persistence';
 import { SecretResealService } from '../../apps/worker/src/secrets/secret-reseal.service';
 import { startInProcessWorker, InProcessWorker } from '../support/in-process-worker';
-import { testDatabaseUrl, testRedisUrl, testQueuePrefix } from '../support/env';
+import { testRedisUrl, testQueuePrefix, scratchDatabase } from '../support/env';
 import { deleteKeysWithPrefix, eventually } from '../support/services';
 
 // After SECRETS_ENCRYPTION_KEY is rotated, the worker re-seals every endpoint secret under the new key, at start-up
@@ -24,12 +24,7 @@ const rotatedKeyring: SecretsKeyring = {
 const secretOf = (n: number) => `whsec_${Buffer.alloc(32, n).toString('base64')}`;
 
 describe('re-sealing endpoint secrets after a key rotation', () => {
-  const url = new URL(testDatabaseUrl());
-  const name = `${url.pathname.slice(1)}_reseal${process.pid}`;
-  const target = new URL(url.toString());
-  target.pathname = `/${name}`;
-  const admin = new URL(url.toString());
-  admin.pathname = '/postgres';
+  const { name, url: target, admin } = scratchDatabase(`reseal${process.pid}`);
   let db: Client;
   const workers: InProcessWorker[] = [];
   const queuePrefix = testQueuePrefix('reseal');

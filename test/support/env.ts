@@ -27,3 +27,18 @@ export function testRedisUrl(): string {
 export function testQueuePrefix(name: string): string {
   return `paygw-${name}-r${process.env.PAYGW_TEST_RUN ?? 'x'}-${process.pid}`;
 }
+
+/**
+ * A scratch database next to this worker's test database, for a test that needs a schema of its own (a migration
+ * run over old rows, a second worker's keys): its name (`<test database>_<suffix>`), its URL, and the URL of the
+ * server's `postgres` database to create and drop it from.
+ */
+export function scratchDatabase(suffix: string): { name: string; url: URL; admin: URL } {
+  const base = new URL(testDatabaseUrl());
+  const name = `${base.pathname.slice(1)}_${suffix}`;
+  const url = new URL(base.toString());
+  url.pathname = `/${name}`;
+  const admin = new URL(base.toString());
+  admin.pathname = '/postgres';
+  return { name, url, admin };
+}
