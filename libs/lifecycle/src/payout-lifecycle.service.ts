@@ -3,7 +3,7 @@ import { ApiError, newId } from '@app/common';
 import { BankDestination, CreateProviderPayoutInput, nextPayoutStatus, PaymentProvider, ProviderPayout, requireCapability } from '@app/payments';
 import { PayoutEntity, PayoutRepository } from '@app/persistence';
 import { ProviderRegistry } from '@app/providers';
-import { EventType, OutboxService, OutboxTx } from '@app/outbox';
+import { EmitInput, EventType, OutboxService, OutboxTx } from '@app/outbox';
 import { confirmationFailedError, createOutcomeOf, unknownOutcomeError } from './create-protocol';
 import { currentIdempotencyKey } from './idempotency-scope';
 import { LifecycleStore } from './lifecycle.store';
@@ -129,13 +129,8 @@ export class PayoutLifecycleService {
     };
     const row = { ...inserted };
     const events = confirm(row);
-    row.version += 1;
-    row.updatedAt = new Date();
-    const data = presentPayout(row) as unknown as Record<string, unknown>;
-    const written = await this.outbox.writeChange(
-      this.payouts.updateIfVersion(row, inserted.version, lease.token),
-      events.map((type) => ({ type, ownerId: row.ownerId, resourceId: row.id, version: row.version, data })),
-    );
+    bump(row);
+    const written = await this.outbox.writeChange(this.payouts.updateIfVersion(row, inserted.version, lease.token), payoutEvents(row, events));
     if (written) {
       lease.givenBack();
       return row;
@@ -164,11 +159,9 @@ export class PayoutLifecycleService {
       if (!row) return null;
       const events = await change(row, tx);
       if (events === null) return row;
-      row.version += 1;
-      row.updatedAt = new Date();
+      bump(row);
       await this.payouts.save(row, tx.manager);
-      const data = presentPayout(row) as unknown as Record<string, unknown>;
-      for (const type of events) await tx.emit({ type, ownerId: row.ownerId, resourceId: row.id, version: row.version, data });
+      for (const event of payoutEvents(row, events)) await tx.emit(event);
       return row;
     });
   }
@@ -244,4 +237,16 @@ export class PayoutLifecycleService {
       return resolved;
     });
   }
+}
+
+/** A changed payout's next version. */
+function bump(row: PayoutEntity): void {
+  row.version += 1;
+  row.updatedAt = new Date();
+}
+
+/** The events of one payout change, each carrying the payout as it now is. */
+function payoutEvents(row: PayoutEntity, types: EventType[]): EmitInput[] {
+  const data = presentPayout(row) as unknown as Record<string, unknown>;
+  return types.map((type) => ({ type, ownerId: row.ownerId, resourceId: row.id, version: row.version, data }));
 }

@@ -34,7 +34,7 @@ export class ResourceLease {
   }
 
   async run<T>(table: LeasedTable, id: string, work: (lease: HeldLease) => Promise<T>): Promise<T> {
-    const token = randomUUID();
+    const token = this.newToken();
     const giveUpAt = Date.now() + this.ttlMs + 1_000;
     for (let delay = 5; ; delay = Math.min(delay * 2, 100)) {
       const taken = await this.store.takeLease(table, id, token, this.ttlMs);
