@@ -1,5 +1,4 @@
 import 'reflect-metadata';
-import { HttpService } from '@nestjs/axios';
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Test, TestingModuleBuilder } from '@nestjs/testing';
 import { Pool } from 'pg';
@@ -75,8 +74,8 @@ export async function startInProcessGateway(options: InProcessOptions = {}): Pro
         .useValue(modules)
         .overrideProvider(PAYMENT_PROVIDERS)
         .useFactory({
-          inject: [APP_CONFIG, HttpService],
-          factory: (cfg: AppConfig, http: HttpService) => buildProviders(modules, cfg, http).map((provider) => gate.wrap(provider)),
+          inject: [APP_CONFIG],
+          factory: (cfg: AppConfig) => buildProviders(modules, cfg).map((provider) => gate.wrap(provider)),
         });
       if (options.override) builder = options.override(builder);
       const moduleRef = await builder.compile();

@@ -3,6 +3,8 @@ export * from './provider-module';
 export * from './provider-modules';
 export * from './provider.registry';
 export { ProviderHttp, DEFAULT_GET_RETRY_DELAYS_MS } from './http/provider-http';
+export { NodeHttpTransport, TransportError } from './http/http-transport';
+export type { TransportRequest, TransportResponse } from './http/http-transport';
 export type {
   HttpTransport,
   ProviderHttpMethod,

@@ -1,4 +1,3 @@
-import axios from 'axios';
 import { PaymentProvider } from '@app/payments';
 import { FlashpayProvider } from './flashpay/flashpay.provider';
 import { FlexiqashProvider } from './flexiqash/flexiqash.provider';
@@ -7,8 +6,8 @@ import { testConfig } from '../test-support/test-config';
 
 describe('ProviderRegistry', () => {
   const config = testConfig();
-  const flexiqash = new FlexiqashProvider(config, axios.create());
-  const flashpay = new FlashpayProvider(config, axios.create());
+  const flexiqash = new FlexiqashProvider(config);
+  const flashpay = new FlashpayProvider(config);
   const registry = new ProviderRegistry([flexiqash, flashpay]);
 
   it('finds each provider by name and lists them all', () => {

@@ -1,7 +1,7 @@
 import { DynamicModule, Logger, Module, Provider } from '@nestjs/common';
-import { HttpModule, HttpService } from '@nestjs/axios';
 import { APP_CONFIG, AppConfig } from '@app/common';
 import { PAYMENT_PROVIDERS, PaymentProvider } from '@app/payments';
+import type { HttpTransport } from './http/http-transport';
 import { ProviderModule } from './provider-module';
 import { PROVIDER_MODULES } from './provider-modules';
 import { ProviderRegistry } from './provider.registry';
@@ -17,7 +17,7 @@ export interface ProvidersModuleOptions {
 export const PROVIDER_MODULE_LIST = Symbol('PROVIDER_MODULE_LIST');
 
 /** One adapter per registered module, each with a Nest logger named after its class. */
-export function buildProviders(modules: readonly ProviderModule[], config: AppConfig, http: HttpService | undefined): PaymentProvider[] {
+export function buildProviders(modules: readonly ProviderModule[], config: AppConfig, http?: HttpTransport): PaymentProvider[] {
   return modules.map((module) => module.create(config, http, { logger: new Logger(`${module.name}Provider`) }));
 }
 
@@ -25,8 +25,8 @@ const PROVIDERS: Provider[] = [
   { provide: PROVIDER_MODULE_LIST, useValue: PROVIDER_MODULES },
   {
     provide: PAYMENT_PROVIDERS,
-    inject: [PROVIDER_MODULE_LIST, APP_CONFIG, HttpService],
-    useFactory: (modules: readonly ProviderModule[], config: AppConfig, http: HttpService) => buildProviders(modules, config, http),
+    inject: [PROVIDER_MODULE_LIST, APP_CONFIG],
+    useFactory: (modules: readonly ProviderModule[], config: AppConfig) => buildProviders(modules, config),
   },
   {
     provide: ProviderRegistry,
@@ -42,12 +42,11 @@ const PROVIDERS: Provider[] = [
  *   imports: [ProvidersModule.forRoot({ config, isGlobal: true })]   // APP_CONFIG given here
  *
  * A provider declared only in the importing module is not visible inside this one, hence the two forms.
- * Timeouts, keep-alive agents and redirects are set per request by the clients, so the plain HttpModule is enough.
+ * Each adapter's clients make their own HTTP transport (keep-alive agents, deadline, no redirects: http-transport.ts).
  * Nest calls lifecycle hooks only on class providers, so the registry forwards onApplicationShutdown to each
  * adapter (they close their idle sockets there, after the HTTP server stopped).
  */
 @Module({
-  imports: [HttpModule],
   providers: PROVIDERS,
   exports: [PAYMENT_PROVIDERS, ProviderRegistry],
 })

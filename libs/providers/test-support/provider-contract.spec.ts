@@ -1,5 +1,4 @@
 import { createHmac } from 'node:crypto';
-import axios from 'axios';
 import type { ProviderConfigSchema } from '@app/common';
 import {
   CAPABILITIES,
@@ -101,7 +100,7 @@ describe.each(SUBJECTS.map((subject) => [subject.module.name, subject] as const)
   beforeAll(async () => {
     env = await subject.start();
     const config = testConfig(env, [testpayModule.config as unknown as ProviderConfigSchema]);
-    provider = subject.module.create(config, axios.create(), FAST);
+    provider = subject.module.create(config, undefined, FAST);
   });
   afterAll(async () => {
     (provider as { onApplicationShutdown?: () => void }).onApplicationShutdown?.();

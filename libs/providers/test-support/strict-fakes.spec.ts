@@ -1,4 +1,4 @@
-import axios from 'axios';
+import { NodeHttpTransport } from '../src/http/http-transport';
 import { FlashpayFake } from './flashpay-fake';
 import { FlexiqashFake } from './flexiqash-fake';
 import { checkBody } from './strict-fake-server';
@@ -7,7 +7,9 @@ import { checkBody } from './strict-fake-server';
 describe('strict fakes', () => {
   const flexiqash = new FlexiqashFake('tok');
   const flashpay = new FlashpayFake('tok');
-  const http = axios.create({ validateStatus: () => true });
+  const transport = new NodeHttpTransport();
+  const send = async (method: string, url: string, headers: Record<string, string>, body?: string) =>
+    (await transport.send({ method, url: new URL(url), headers, body, timeoutMs: 5000, maxResponseBytes: 1 << 20 })).status;
   const good = { Authorization: 'Bearer tok', Accept: 'application/json', 'Content-Type': 'application/json' };
 
   beforeAll(async () => {
@@ -15,6 +17,7 @@ describe('strict fakes', () => {
     await flashpay.start();
   });
   afterAll(async () => {
+    transport.close();
     await flexiqash.stop();
     await flashpay.stop();
   });
@@ -24,8 +27,7 @@ describe('strict fakes', () => {
   });
 
   async function flexi(method: string, path: string, headers: Record<string, string>, data?: string) {
-    const response = await http.request({ method, url: flexiqash.server.url + path, headers, data });
-    return response.status;
+    return send(method, flexiqash.server.url + path, headers, data);
   }
 
   it('FlexiQash: accepts a documented request', async () => {
@@ -60,15 +62,15 @@ describe('strict fakes', () => {
     ['missing statusWebhook', { statusWebhook: undefined }],
   ])('Flashpay: flags a payment body with %s', async (_, patch) => {
     const body = { amount: 1000, currency: 'NGN', reference: 'r', description: 'd', statusWebhook: 'https://gw.test/webhooks/flashpay', ...patch };
-    const response = await http.post(`${flashpay.server.url}/api/v1/payment`, JSON.stringify(body), { headers: good });
-    expect(response.status).toBe(599);
+    const status = await send('POST', `${flashpay.server.url}/api/v1/payment`, good, JSON.stringify(body));
+    expect(status).toBe(599);
     expect(flashpay.violations).toHaveLength(1);
   });
 
   it('Flashpay: flags a payout naming both a beneficiary and a destination, and an unknown path', async () => {
     const body = { amount: 1, currency: 'NGN', reference: 'r', beneficiaryId: 'ben_1', destinationBankId: 'b', destinationAccount: '1', destinationAccountName: 'n' };
-    expect((await http.post(`${flashpay.server.url}/api/v1/payout`, JSON.stringify(body), { headers: good })).status).toBe(599);
-    expect((await http.get(`${flashpay.server.url}/api/v1/payments`, { headers: good })).status).toBe(599);
+    expect(await send('POST', `${flashpay.server.url}/api/v1/payout`, good, JSON.stringify(body))).toBe(599);
+    expect(await send('GET', `${flashpay.server.url}/api/v1/payments`, good)).toBe(599);
     expect(flashpay.violations).toHaveLength(2);
   });
 

@@ -1,4 +1,3 @@
-import axios from 'axios';
 import { CapabilityError, CreateProviderPaymentInput, CreateProviderPayoutInput, ProviderError, requireCapability } from '@app/payments';
 import { FlashpayProvider } from './flashpay.provider';
 import { FlashpayFake } from '../../test-support/flashpay-fake';
@@ -42,7 +41,7 @@ describe('FlashpayProvider against a strict fake of the document and the README 
 
   function make(env: Record<string, string> = {}): FlashpayProvider {
     const config = testConfig({ FLASHPAY_BASE_URL: fake.server.url, ...env });
-    const p = new FlashpayProvider(config, axios.create(), { ...FAST, logger: { warn: (m) => warnings.push(m) } });
+    const p = new FlashpayProvider(config, undefined, { ...FAST, logger: { warn: (m) => warnings.push(m) } });
     made.push(p);
     return p;
   }

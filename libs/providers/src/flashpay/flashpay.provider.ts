@@ -56,7 +56,7 @@ export class FlashpayProvider implements PaymentProvider {
   private readonly mapping: FlashpayMappingContext;
   private readonly logger: ProviderLogger;
 
-  /** `http`: Nest's HttpService or an axios instance (default: a fresh axios instance). */
+  /** `http`: how calls reach the network (default: a NodeHttpTransport per client). */
   constructor(config: AppConfig, http?: HttpTransport, options: ProviderOptions = {}) {
     this.telemetry = options.telemetry ?? new ProviderTelemetry('flashpay', config.providerCircuit);
     this.logger = options.logger ?? consoleProviderLogger('FlashpayProvider');

@@ -1,4 +1,3 @@
-import axios from 'axios';
 import { CapabilityError, CreateProviderPaymentInput, MoneyError, ProviderError, requireCapability } from '@app/payments';
 import { FlexiqashProvider } from './flexiqash.provider';
 import { FlexiqashFake, FlexiqashFakeTransaction } from '../../test-support/flexiqash-fake';
@@ -42,7 +41,7 @@ describe('FlexiqashProvider against a strict fake of the document', () => {
 
   function make(env: Record<string, string> = {}): FlexiqashProvider {
     const config = testConfig({ FLEXIQASH_BASE_URL: fake.server.url, ...env });
-    const p = new FlexiqashProvider(config, axios.create(), { ...FAST, logger: { warn: (m) => warnings.push(m) } });
+    const p = new FlexiqashProvider(config, undefined, { ...FAST, logger: { warn: (m) => warnings.push(m) } });
     made.push(p);
     return p;
   }

@@ -53,7 +53,7 @@ export class FlexiqashProvider implements PaymentProvider {
   private readonly currency: string;
   private readonly logger: ProviderLogger;
 
-  /** `http`: Nest's HttpService or an axios instance (default: a fresh axios instance). */
+  /** `http`: how calls reach the network (default: a NodeHttpTransport per client). */
   constructor(config: AppConfig, http?: HttpTransport, options: ProviderOptions = {}) {
     this.telemetry = options.telemetry ?? new ProviderTelemetry('flexiqash', config.providerCircuit);
     this.logger = options.logger ?? consoleProviderLogger('FlexiqashProvider');

@@ -110,4 +110,43 @@ describe('ProviderHttp', () => {
     const error = await failure(c.request({ method: 'POST', path: '/x', body: {} }));
     expect(['unreachable', 'timeout']).toContain(error.kind);
   });
+
+  it('abandons an answer larger than 5 MB as bad_response', async () => {
+    handler = (_req, res) => {
+      res.writeHead(200, { 'Content-Type': 'application/json' });
+      res.end(Buffer.alloc(6 * 1024 * 1024, 0x20));
+    };
+    const error = await failure(client(5000).request({ method: 'POST', path: '/x', body: {} }));
+    expect(error).toMatchObject({ kind: 'bad_response', retryable: false });
+  });
+
+  it('treats a connection dropped in the middle of the answer as an unknown outcome (server), never retried for a POST', async () => {
+    handler = (req, res) => {
+      res.writeHead(201, { 'Content-Type': 'application/json', 'Content-Length': '100' });
+      res.write('{"guid":"half');
+      setImmediate(() => req.socket.destroy());
+    };
+    const error = await failure(client().request({ method: 'POST', path: '/x', body: {} }));
+    expect(error).toMatchObject({ kind: 'server', retryable: false });
+    expect(hits).toBe(1);
+  });
+
+  it('reuses one keep-alive connection for calls in sequence and ignores HTTP_PROXY', async () => {
+    const sockets = new Set<unknown>();
+    handler = (req, res) => {
+      sockets.add(req.socket);
+      res.writeHead(200, { 'Content-Type': 'application/json' }).end('{}');
+    };
+    const saved = process.env.HTTP_PROXY;
+    process.env.HTTP_PROXY = 'http://127.0.0.1:1';
+    try {
+      const c = client();
+      for (let i = 0; i < 3; i++) await expect(c.request({ method: 'GET', path: `/x${i}` })).resolves.toEqual({ status: 200, body: {} });
+    } finally {
+      if (saved === undefined) delete process.env.HTTP_PROXY;
+      else process.env.HTTP_PROXY = saved;
+    }
+    expect(hits).toBe(3);
+    expect(sockets.size).toBe(1);
+  });
 });

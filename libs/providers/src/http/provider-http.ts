@@ -1,8 +1,5 @@
-import * as http from 'node:http';
-import * as https from 'node:https';
-import type { HttpService } from '@nestjs/axios';
-import axios, { AxiosInstance, AxiosResponse } from 'axios';
 import { ProviderError, ProviderErrorKind, ProviderName } from '@app/payments';
+import { HttpTransport, NodeHttpTransport, TransportResponse } from './http-transport';
 import type { ProviderLogger } from './provider-logger';
 import type { ProviderTelemetry } from './provider-telemetry';
 
@@ -22,8 +19,7 @@ export interface ProviderHttpOptions {
   telemetry?: ProviderTelemetry;
 }
 
-/** Nest's HttpService (what ProvidersModule passes) or a bare axios instance. */
-export type HttpTransport = HttpService | AxiosInstance;
+export type { HttpTransport } from './http-transport';
 
 /** What a provider takes besides AppConfig and the transport. */
 export interface ProviderOptions {
@@ -55,14 +51,8 @@ export const DEFAULT_GET_RETRY_DELAYS_MS: readonly number[] = [100, 300];
 /** Well above any real provider answer; a larger body is treated as a bad response rather than buffered. */
 const MAX_RESPONSE_BYTES = 5 * 1024 * 1024;
 
-/**
- * Sockets left idle longer than this are closed by us first. Node's HTTP server drops idle keep-alive sockets
- * after 5 s; reusing one it just dropped makes a POST fail with ECONNRESET, an outcome we must treat as unknown.
- */
-const IDLE_SOCKET_MS = 4_000;
-
 const UNREACHABLE_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN', 'ERR_INVALID_URL']);
-const TIMEOUT_CODES = new Set(['ECONNABORTED', 'ETIMEDOUT', 'ERR_CANCELED']);
+const TIMEOUT_CODES = new Set(['ECONNABORTED', 'ETIMEDOUT']);
 
 /**
  * The one HTTP path both provider clients use. Every failure leaves here as a ProviderError whose `kind` says what
@@ -76,22 +66,21 @@ const TIMEOUT_CODES = new Set(['ECONNABORTED', 'ETIMEDOUT', 'ERR_CANCELED']);
  * Only GETs are retried here (DEFAULT_GET_RETRY_DELAYS_MS); POST/PATCH/DELETE go out exactly once.
  *
  * Messages name the provider, method, path and status, plus the provider's own `message` when it sent one, with
- * the token redacted. The axios error is never attached (its `config` holds the Authorization header).
+ * the token redacted. The transport's error is never attached (its request carried the Authorization header).
  */
 export class ProviderHttp {
-  private readonly httpAgent = new http.Agent({ keepAlive: true, timeout: IDLE_SOCKET_MS, maxSockets: 64 });
-  private readonly httpsAgent = new https.Agent({ keepAlive: true, timeout: IDLE_SOCKET_MS, maxSockets: 64 });
   private readonly retryDelaysMs: readonly number[];
-  private readonly axios: AxiosInstance;
+  private readonly transport: HttpTransport;
+  /** The headers of every call, Authorization included, built once. */
+  private readonly headers: Record<string, string>;
 
   constructor(
     private readonly options: ProviderHttpOptions,
     transport?: HttpTransport,
   ) {
     this.retryDelaysMs = options.retryDelaysMs ?? DEFAULT_GET_RETRY_DELAYS_MS;
-    // HttpService (ESM) holds axios's ESM build while this file loads its CommonJS build: the same library,
-    // typed twice, hence the cast. For the same reason errors are recognised by their `code`, never by instanceof.
-    this.axios = !transport ? axios.create() : 'axiosRef' in transport ? (transport.axiosRef as unknown as AxiosInstance) : transport;
+    this.transport = transport ?? new NodeHttpTransport();
+    this.headers = { 'User-Agent': 'payments-gateway', ...options.headers, Authorization: `Bearer ${options.apiToken}` };
   }
 
   get provider(): ProviderName {
@@ -146,33 +135,22 @@ export class ProviderHttp {
 
   /** Closes idle keep-alive sockets (module shutdown, tests). */
   close(): void {
-    this.httpAgent.destroy();
-    this.httpsAgent.destroy();
+    this.transport.close();
   }
 
   private async once(request: ProviderHttpRequest): Promise<ProviderHttpResponse> {
-    let response: AxiosResponse<string>;
+    let response: TransportResponse;
     try {
-      response = await this.axios.request<string>({
+      // Every status comes back as an answer and is classified below, from the text, so a plain-text 404
+      // ("Payment not found") is never fed to JSON.parse. The timeout is a deadline for the whole call, so a
+      // provider trickling bytes cannot hold it open either.
+      response = await this.transport.send({
         method: request.method,
-        url: this.options.baseUrl + request.path,
-        headers: { ...this.options.headers, Authorization: `Bearer ${this.options.apiToken}` },
-        data: request.body === undefined ? undefined : JSON.stringify(request.body),
-        // `timeout` is axios's socket-idle timer; the signal makes providerTimeoutMs a deadline for the whole
-        // call, so a provider trickling bytes cannot hold it open either.
-        timeout: this.options.timeoutMs,
-        signal: AbortSignal.timeout(this.options.timeoutMs),
-        maxRedirects: 0,
-        maxContentLength: MAX_RESPONSE_BYTES,
-        // Every status comes back as a response and is classified below; the body stays text so a plain-text
-        // 404 ("Payment not found") is never fed to JSON.parse.
-        validateStatus: () => true,
-        responseType: 'text',
-        transformResponse: [(data: unknown) => data],
-        httpAgent: this.httpAgent,
-        httpsAgent: this.httpsAgent,
-        // Provider calls go direct: an HTTP(S)_PROXY in the environment would otherwise see the bearer token.
-        proxy: false,
+        url: new URL(this.options.baseUrl + request.path),
+        headers: this.headers,
+        body: request.body === undefined ? undefined : JSON.stringify(request.body),
+        timeoutMs: this.options.timeoutMs,
+        maxResponseBytes: MAX_RESPONSE_BYTES,
       });
     } catch (error) {
       throw this.transportError(request, error);
@@ -180,9 +158,8 @@ export class ProviderHttp {
     return this.classify(request, response);
   }
 
-  private classify(request: ProviderHttpRequest, response: AxiosResponse<string>): ProviderHttpResponse {
-    const { status } = response;
-    const text = typeof response.data === 'string' ? response.data : '';
+  private classify(request: ProviderHttpRequest, response: TransportResponse): ProviderHttpResponse {
+    const { status, text } = response;
     if (status >= 200 && status < 300) {
       if (text.trim() === '') return { status, body: null };
       try {
