@@ -1,4 +1,4 @@
-import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHash, createSecretKey, KeyObject, randomBytes } from 'node:crypto';
 
 /**
  * Keys that encrypt secrets at rest (AES-256-GCM). New values are sealed with `currentId`; a value sealed with an
@@ -16,6 +16,16 @@ export interface SealedSecret {
 }
 
 const IV_BYTES = 12;
+/** Each keyring key as a KeyObject, made once: Node checks a Buffer key by throwing and catching inside every call. */
+const keyObjects = new WeakMap<Buffer, KeyObject>();
+function keyObject(key: Buffer): KeyObject {
+  let object = keyObjects.get(key);
+  if (!object) {
+    object = createSecretKey(key);
+    keyObjects.set(key, object);
+  }
+  return object;
+}
 const TAG_BYTES = 16;
 
 /**
@@ -37,7 +47,7 @@ export function sealSecret(keyring: SecretsKeyring, plaintext: string, context: 
   const key = keyring.keys.get(keyring.currentId);
   if (!key) throw new Error(`secrets keyring has no key "${keyring.currentId}"`);
   const iv = randomBytes(IV_BYTES);
-  const cipher = createCipheriv('aes-256-gcm', key, iv);
+  const cipher = createCipheriv('aes-256-gcm', keyObject(key), iv);
   cipher.setAAD(Buffer.from(context, 'utf8'));
   const ciphertext = Buffer.concat([cipher.update(plaintext, 'utf8'), cipher.final()]);
   return { keyId: keyring.currentId, sealed: Buffer.concat([iv, cipher.getAuthTag(), ciphertext]).toString('base64') };
@@ -54,7 +64,7 @@ export function openSecret(keyring: SecretsKeyring, secret: SealedSecret, contex
   const raw = Buffer.from(secret.sealed, 'base64');
   if (raw.length < IV_BYTES + TAG_BYTES) throw new SecretUnavailableError('sealed secret is too short');
   try {
-    const decipher = createDecipheriv('aes-256-gcm', key, raw.subarray(0, IV_BYTES));
+    const decipher = createDecipheriv('aes-256-gcm', keyObject(key), raw.subarray(0, IV_BYTES));
     decipher.setAAD(Buffer.from(context, 'utf8'));
     decipher.setAuthTag(raw.subarray(IV_BYTES, IV_BYTES + TAG_BYTES));
     return Buffer.concat([decipher.update(raw.subarray(IV_BYTES + TAG_BYTES)), decipher.final()]).toString('utf8');

@@ -79,6 +79,7 @@ export class DeliveryProcessor implements OnModuleInit, OnApplicationBootstrap, 
   ) {
     this.gate = new EndpointGate({
       concurrency: config.webhooks.endpointConcurrency,
+      fastConcurrency: Math.floor(config.worker.concurrency / 2),
       threshold: config.webhooks.circuitThreshold,
       openMs: config.webhooks.circuitOpenMs,
       maxWaitMs: Math.max(config.webhooks.circuitOpenMs, 60_000),

@@ -127,4 +127,38 @@ describe('EndpointGate (per-endpoint concurrency cap and circuit)', () => {
       await expect(waiting).resolves.toMatchObject({ go: false, reason: 'circuit_open' });
     });
   });
+
+  describe('fastConcurrency: a fast endpoint may have more sends at once', () => {
+    it('admits a fast endpoint up to fastConcurrency, a slow one only up to concurrency', () => {
+      const g = gate({ fastConcurrency: 4 });
+      for (let i = 0; i < 4; i++) expect(g.enter('fast')).toEqual({ go: true });
+      expect(g.enter('fast')).toMatchObject({ go: false, reason: 'busy' });
+
+      g.enter('slow');
+      g.enter('slow');
+      g.finish('slow', true, 2_000); // averages above FAST_SEND_MS from now on; one send still in flight
+      expect(g.enter('slow')).toEqual({ go: true });
+      expect(g.enter('slow')).toMatchObject({ go: false, reason: 'busy' });
+    });
+
+    it('holds an endpoint that stops finishing its sends to concurrency for new sends, whatever it had in flight', () => {
+      const g = gate({ fastConcurrency: 4 });
+      for (let i = 0; i < 3; i++) expect(g.enter('hangs')).toEqual({ go: true });
+      now += 150; // nothing finished since: hanging
+      expect(g.enter('hangs')).toMatchObject({ go: false, reason: 'busy' });
+      expect(g.describe('hangs').inFlight).toBe(3);
+      expect(g.enter('other')).toEqual({ go: true });
+    });
+
+    it('waits in process only once the fast endpoint is at fastConcurrency', async () => {
+      const g = gate({ fastConcurrency: 3 });
+      for (let i = 0; i < 3; i++) g.enter('fast');
+      const waiting = g.admit('fast');
+      const first = await Promise.race([waiting, new Promise((resolve) => setImmediate(() => resolve('still waiting')))]);
+      expect(first).toBe('still waiting');
+      g.finish('fast', true, 5);
+      await expect(waiting).resolves.toEqual({ go: true });
+      expect(g.describe('fast').inFlight).toBe(3);
+    });
+  });
 });
