@@ -97,6 +97,8 @@ async function runCreate({ gateway, peer, key, settings, row }) {
     await row('gatewayCreate', 'gateway create (POST /v1/payments)', { ...gatewayCreate(gateway, key, 'c'), connections, durationSec, warmupSec });
   }
   await row('gatewayCreate1', 'gateway create, 1 connection', { ...gatewayCreate(gateway, key, 'c1'), connections: 1, durationSec: latencyDurationSec, warmupSec: 1 });
+  // The peer's latency at one connection: what the two commits and the provider call cost any service here.
+  if (peer) await row('peerCreate1', 'peer create, 1 connection', { ...gatewayCreate(peer, key, 'pc1'), connections: 1, durationSec: latencyDurationSec, warmupSec: 1 });
   if (settings.idempotencyRow) {
     await row('gatewayCreateIdem', 'gateway create with Idempotency-Key', { ...gatewayCreate(gateway, key, 'ik', true), connections, durationSec, warmupSec });
   }

@@ -129,9 +129,16 @@ describe('EndpointGate (per-endpoint concurrency cap and circuit)', () => {
   });
 
   describe('fastConcurrency: a fast endpoint may have more sends at once', () => {
-    it('admits a fast endpoint up to fastConcurrency, a slow one only up to concurrency', () => {
+    it('admits an endpoint that answered fast up to fastConcurrency, a slow one or one not yet answered only up to concurrency', () => {
       const g = gate({ fastConcurrency: 4 });
-      for (let i = 0; i < 4; i++) expect(g.enter('fast')).toEqual({ go: true });
+      expect(g.enter('new')).toEqual({ go: true });
+      expect(g.enter('new')).toEqual({ go: true });
+      expect(g.enter('new')).toMatchObject({ go: false, reason: 'busy' });
+
+      g.enter('fast');
+      g.enter('fast');
+      g.finish('fast', true, 5);
+      for (let i = 0; i < 3; i++) expect(g.enter('fast')).toEqual({ go: true });
       expect(g.enter('fast')).toMatchObject({ go: false, reason: 'busy' });
 
       g.enter('slow');
@@ -143,7 +150,10 @@ describe('EndpointGate (per-endpoint concurrency cap and circuit)', () => {
 
     it('holds an endpoint that stops finishing its sends to concurrency for new sends, whatever it had in flight', () => {
       const g = gate({ fastConcurrency: 4 });
-      for (let i = 0; i < 3; i++) expect(g.enter('hangs')).toEqual({ go: true });
+      g.enter('hangs');
+      g.enter('hangs');
+      g.finish('hangs', true, 5); // answered once, fast; one send still in flight
+      for (let i = 0; i < 2; i++) expect(g.enter('hangs')).toEqual({ go: true });
       now += 150; // nothing finished since: hanging
       expect(g.enter('hangs')).toMatchObject({ go: false, reason: 'busy' });
       expect(g.describe('hangs').inFlight).toBe(3);
@@ -152,7 +162,10 @@ describe('EndpointGate (per-endpoint concurrency cap and circuit)', () => {
 
     it('waits in process only once the fast endpoint is at fastConcurrency', async () => {
       const g = gate({ fastConcurrency: 3 });
-      for (let i = 0; i < 3; i++) g.enter('fast');
+      g.enter('fast');
+      g.enter('fast');
+      g.finish('fast', true, 5);
+      for (let i = 0; i < 2; i++) g.enter('fast');
       const waiting = g.admit('fast');
       const first = await Promise.race([waiting, new Promise((resolve) => setImmediate(() => resolve('still waiting')))]);
       expect(first).toBe('still waiting');

@@ -11,11 +11,12 @@
  * LOCAL_WAIT_MS: putting it back in the queue would cost more than the wait, and under a burst to a few
  * fast endpoints such round trips through Redis came to most of the worker's work.
  *
- * An endpoint answering fast may have up to `fastConcurrency` sends at once (the worker sets it to half its own
- * concurrency): such sends free their slots within milliseconds, and holding a burst to such an endpoint at
- * `concurrency` sent most of it through the queue's delayed set and back (17,000 round trips through Redis for
- * 30,000 deliveries in the fan-out bench). Once its sends stop finishing within FAST_SEND_MS it is back at
- * `concurrency` for new sends, so an endpoint that starts hanging holds at most `fastConcurrency` slots, once.
+ * An endpoint that has answered, and answers fast, may have up to `fastConcurrency` sends at once (the worker sets
+ * it to half its own concurrency): such sends free their slots within milliseconds, and holding a burst to such an
+ * endpoint at `concurrency` sent most of it through the queue's delayed set and back (17,000 round trips through
+ * Redis for 30,000 deliveries in the fan-out bench). An endpoint that has not answered yet gets `concurrency`, and
+ * once its sends stop finishing within FAST_SEND_MS it is back at `concurrency` for new sends: an endpoint that
+ * hangs from the start holds `concurrency` slots, one that starts hanging later at most `fastConcurrency`, once.
  *
  * Waits are spread: each refused delivery reserves the next estimated free slot of its endpoint (a virtual clock
  * advancing by the endpoint's average send time divided by its concurrency), so a backlog of thousands behind a
@@ -45,6 +46,8 @@ interface EndpointState {
   nextSlotAt: number;
   /** When a send to it last finished (at first: when it was first seen). */
   lastFinishAt: number;
+  /** Whether a send to it has finished since this process last forgot it: only then may it use `fastConcurrency`. */
+  answered: boolean;
 }
 
 /** Waits never shorter than this: a job put back must not spin on Redis. */
@@ -70,7 +73,7 @@ export class EndpointGate {
   private state(endpointId: string): EndpointState {
     let state = this.endpoints.get(endpointId);
     if (!state) {
-      state = { inFlight: 0, consecutiveFailures: 0, openUntil: 0, halfOpen: false, avgMs: INITIAL_AVG_MS, nextSlotAt: 0, lastFinishAt: this.now() };
+      state = { inFlight: 0, consecutiveFailures: 0, openUntil: 0, halfOpen: false, avgMs: INITIAL_AVG_MS, nextSlotAt: 0, lastFinishAt: this.now(), answered: false };
       this.endpoints.set(endpointId, state);
     }
     return state;
@@ -84,7 +87,7 @@ export class EndpointGate {
       // Spread the returns over a second past the opening so they do not all land on the trial at once.
       return { go: false, waitMs: state.openUntil - now + Math.round(this.random() * 1000), reason: 'circuit_open' };
     }
-    const limit = state.halfOpen ? 1 : this.isFast(state, now) ? this.fastLimit : this.options.concurrency;
+    const limit = state.halfOpen ? 1 : state.answered && this.isFast(state, now) ? this.fastLimit : this.options.concurrency;
     if (state.inFlight >= limit) return { go: false, waitMs: this.reserve(state, now, limit), reason: 'busy' };
     state.inFlight += 1;
     return { go: true };
@@ -98,7 +101,8 @@ export class EndpointGate {
     const state = this.state(endpointId);
     const queue = this.waiting.get(endpointId) ?? [];
     const now = this.now();
-    const fastAndFull = this.isFast(state, now) && now >= state.openUntil && !state.halfOpen && state.inFlight >= this.fastLimit;
+    const cap = state.answered ? this.fastLimit : this.options.concurrency;
+    const fastAndFull = this.isFast(state, now) && now >= state.openUntil && !state.halfOpen && state.inFlight >= cap;
     if (fastAndFull && queue.length < 2 * this.options.concurrency) {
       this.waiting.set(endpointId, queue);
       const handedOver = await new Promise<boolean>((resolve) => {
@@ -150,6 +154,7 @@ export class EndpointGate {
   finish(endpointId: string, ok: boolean, durationMs: number): void {
     const state = this.state(endpointId);
     state.lastFinishAt = this.now();
+    state.answered = true;
     state.avgMs = Math.round(state.avgMs * 0.8 + Math.max(1, durationMs) * 0.2);
     if (ok) {
       state.consecutiveFailures = 0;
