@@ -80,6 +80,7 @@ export class DeliveryProcessor implements OnModuleInit, OnApplicationBootstrap, 
     this.gate = new EndpointGate({
       concurrency: config.webhooks.endpointConcurrency,
       fastConcurrency: Math.floor(config.worker.concurrency / 2),
+      maxWaiting: config.worker.concurrency,
       threshold: config.webhooks.circuitThreshold,
       openMs: config.webhooks.circuitOpenMs,
       maxWaitMs: Math.max(config.webhooks.circuitOpenMs, 60_000),
@@ -229,7 +230,9 @@ export class DeliveryProcessor implements OnModuleInit, OnApplicationBootstrap, 
     const result = response.status !== null ? `status ${response.status}` : `no response (${response.error})`;
     const attempt = `attempt ${recorded?.attemptNumber ?? '?'}/${last}`;
     const line = `event ${ref.eventId} endpoint ${ref.endpointId} ${attempt}: ${result} in ${response.durationMs} ms, ${outcome}`;
-    if (verdict?.status === 'succeeded' || !verdict) this.logger.log(line);
+    // A success is in the attempt history (GET /v1/events/{id}/attempts); its line is debug, a write saved per delivery.
+    if (verdict?.status === 'succeeded') this.logger.debug(line);
+    else if (!verdict) this.logger.log(line);
     else this.logger.warn(line);
 
     if (response.error !== null && verdict) await this.noteFailure(ref.endpointId, at);

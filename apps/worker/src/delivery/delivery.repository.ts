@@ -3,7 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import { APP_CONFIG, AppConfig } from '@app/common';
 import type { DeliveryJobData } from '@app/outbox';
-import { openEndpointSecrets, type DeliveryStatus } from '@app/persistence';
+import { openEndpointSecrets, type DeliveryStatus, type OpenedSecrets } from '@app/persistence';
 import { Batcher } from './batcher';
 
 /** What one send needs, read when the delivery is claimed: attempts so far, the endpoint and the event. */
@@ -72,6 +72,8 @@ const key = (eventId: string, endpointId: string) => `${eventId}__${endpointId}`
  */
 @Injectable()
 export class DeliveryRepository {
+  /** Endpoint secrets opened once per sealed value (openEndpointSecrets). */
+  private readonly openedSecrets: OpenedSecrets = new Map();
   private readonly claims = new Batcher((requests: ClaimRequest[]) => this.claimBatch(requests), { maxBatch: 100, maxConcurrent: 8 });
   private readonly records = new Batcher((requests: RecordRequest[]) => this.recordBatch(requests), { maxBatch: 100, maxConcurrent: 8 });
 
@@ -131,7 +133,7 @@ export class DeliveryRepository {
       let secrets: string[] = [];
       let secretError: string | null = null;
       try {
-        secrets = openEndpointSecrets(this.config.secrets, { ...row, id: row.endpoint_id } as never);
+        secrets = openEndpointSecrets(this.config.secrets, { ...row, id: row.endpoint_id } as never, new Date(), this.openedSecrets);
       } catch (error) {
         secretError = (error as Error).message;
       }

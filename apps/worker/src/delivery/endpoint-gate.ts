@@ -7,7 +7,8 @@
  *
  * A delivery to an endpoint that is merely at its cap while answering fast (average send time at most
  * FAST_SEND_MS, and a send finished within that time: an endpoint that stopped answering does not qualify) waits
- * here for the next free slot instead (`admit`), at most twice `concurrency` of them per endpoint and for at most
+ * here for the next free slot instead (`admit`), at most `maxWaiting` of them per endpoint (default twice
+ * `concurrency`; the worker allows all its slots, so a burst to one fast endpoint never goes back to the queue) and for at most
  * LOCAL_WAIT_MS: putting it back in the queue would cost more than the wait, and under a burst to a few
  * fast endpoints such round trips through Redis came to most of the worker's work.
  *
@@ -26,6 +27,8 @@ export interface EndpointGateOptions {
   concurrency: number;
   /** The cap of an endpoint answering fast (see above); at least `concurrency`, which is the default. */
   fastConcurrency?: number;
+  /** How many deliveries may wait in process for one fast endpoint at its cap (default twice `concurrency`). */
+  maxWaiting?: number;
   threshold: number;
   openMs: number;
   /** The longest single wait handed out (the virtual clock is not allowed to run further ahead than this). */
@@ -103,7 +106,7 @@ export class EndpointGate {
     const now = this.now();
     const cap = state.answered ? this.fastLimit : this.options.concurrency;
     const fastAndFull = this.isFast(state, now) && now >= state.openUntil && !state.halfOpen && state.inFlight >= cap;
-    if (fastAndFull && queue.length < 2 * this.options.concurrency) {
+    if (fastAndFull && queue.length < (this.options.maxWaiting ?? 2 * this.options.concurrency)) {
       this.waiting.set(endpointId, queue);
       const handedOver = await new Promise<boolean>((resolve) => {
         const timer = setTimeout(() => {

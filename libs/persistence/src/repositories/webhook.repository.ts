@@ -23,13 +23,31 @@ export interface StoredEndpointSecrets {
 }
 
 /**
+ * Secrets already opened, by row, key id and sealed value (a rotation or re-seal changes the key, so an entry never
+ * goes stale): the worker opens an endpoint's secret once instead of for every delivery. Memory only, bounded.
+ */
+export type OpenedSecrets = Map<string, string>;
+const OPENED_SECRETS_KEPT = 1024;
+
+/**
  * The secrets a delivery is signed with, in clear: the current one, then the previous one while its grace period
  * lasts. A row without a key id holds its secret in clear (written by a version before secrets were sealed,
  * during a rolling upgrade); it is used as it is.
  */
-export function openEndpointSecrets(keyring: SecretsKeyring, row: StoredEndpointSecrets, now = new Date()): string[] {
+export function openEndpointSecrets(keyring: SecretsKeyring, row: StoredEndpointSecrets, now = new Date(), opened?: OpenedSecrets): string[] {
   const context = endpointSecretContext(row.id);
-  const open = (sealed: string, keyId: string | null) => (keyId === null ? sealed : openSecret(keyring, { keyId, sealed }, context));
+  const open = (sealed: string, keyId: string | null) => {
+    if (keyId === null) return sealed;
+    if (!opened) return openSecret(keyring, { keyId, sealed }, context);
+    const key = `${context}\n${keyId}\n${sealed}`;
+    let secret = opened.get(key);
+    if (secret === undefined) {
+      secret = openSecret(keyring, { keyId, sealed }, context);
+      if (opened.size >= OPENED_SECRETS_KEPT) opened.delete(opened.keys().next().value as string);
+      opened.set(key, secret);
+    }
+    return secret;
+  };
   const secrets = [open(row.secret, row.secret_key_id)];
   if (row.previous_secret !== null && row.previous_secret_expires_at !== null && row.previous_secret_expires_at > now) {
     secrets.push(open(row.previous_secret, row.previous_secret_key_id));
