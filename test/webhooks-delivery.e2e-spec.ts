@@ -346,7 +346,8 @@ describe('several workers', () => {
     const rx = await receiver(secret);
     const ep = await endpoint(rx.url, secret);
     const eventIds = await seed(500, [ep.id]);
-    const [a, b] = await Promise.all([worker(), worker()]);
+    // At debug level each worker logs every successful send, which tells how the two shared the work.
+    const [a, b] = await Promise.all([worker({ LOG_LEVEL: 'debug' }), worker({ LOG_LEVEL: 'debug' })]);
 
     await rx.waitFor('500 deliveries', () => rx.uniqueIds().size === 500, 20_000);
     await queueDrained();

@@ -39,7 +39,7 @@ export interface GatewayAppOptions {
 /** Builds the gateway's HTTP application; main.ts and the in-process tests both build it through here. */
 export async function createGatewayApp(config: AppConfig, options: GatewayAppOptions = {}): Promise<NestFastifyApplication> {
   const { logLevels, factory = (module, adapter, appOptions) => NestFactory.create<NestFastifyApplication>(module, adapter, appOptions) } = options;
-  const logger = createLogger('gateway', configuredSecrets(config), options.logLevel, config.redact.headers);
+  const logger = createLogger('gateway', configuredSecrets(config), options.logLevel ?? config.logLevel, config.redact.headers);
   const { requestTimeoutMs, headersTimeoutMs, keepAliveTimeoutMs } = config.http;
   const adapter = new FastifyAdapter({
     bodyLimit: BODY_LIMIT_BYTES,

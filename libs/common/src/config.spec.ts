@@ -48,6 +48,12 @@ describe('loadConfig', () => {
     expect(config.adminApiKey.length).toBeGreaterThanOrEqual(32);
   });
 
+  it('takes LOG_LEVEL from the pino levels, info by default', () => {
+    expect(loadConfig({}).logLevel).toBe('info');
+    expect(loadConfig({ LOG_LEVEL: 'debug' }).logLevel).toBe('debug');
+    expectConfigError({ LOG_LEVEL: 'verbose' }, 'LOG_LEVEL');
+  });
+
   it('bounds IDEMPOTENCY_LEASE_MS to a minute at most', () => {
     expect(loadConfig({ IDEMPOTENCY_LEASE_MS: '60000' }).idempotencyLeaseMs).toBe(60000);
     expect(() => loadConfig({ IDEMPOTENCY_LEASE_MS: '60001' })).toThrow(/IDEMPOTENCY_LEASE_MS/);

@@ -11,6 +11,8 @@ export interface AppConfig {
   databaseUrl: string;
   redisUrl: string;
   queuePrefix: string;
+  /** The least level a log line needs to be written (LOG_LEVEL, default info). */
+  logLevel: LogLevel;
   adminApiKey: string;
   /** True when ADMIN_API_KEY was not set and one was generated for this dev run. */
   adminApiKeyGenerated: boolean;
@@ -148,6 +150,9 @@ export function str(env: Env, name: string, fallback?: string): string {
   }
   return value;
 }
+
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
 
 export function int(env: Env, name: string, fallback: number, min: number, max: number): number {
   const raw = env[name];
@@ -306,6 +311,9 @@ export function loadConfig(env: Env = process.env, providers: readonly ProviderC
     throw new ConfigError('PAYMENTS_FAILOVER', 'must be provider=provider pairs separated by commas');
   }
 
+  const logLevel = str(env, 'LOG_LEVEL', 'info');
+  if (!(LOG_LEVELS as readonly string[]).includes(logLevel)) throw new ConfigError('LOG_LEVEL', `must be one of ${LOG_LEVELS.join(', ')}`);
+
   const queuePrefix = str(env, 'QUEUE_PREFIX', 'paygw');
   if (!/^[A-Za-z0-9_.:-]{1,64}$/.test(queuePrefix)) throw new ConfigError('QUEUE_PREFIX', 'must be 1-64 letters, digits or _.:-');
 
@@ -327,6 +335,7 @@ export function loadConfig(env: Env = process.env, providers: readonly ProviderC
     databaseUrl: url(env, 'DATABASE_URL', 'postgres://postgres@127.0.0.1:5432/payments', ['postgres:', 'postgresql:']),
     redisUrl: url(env, 'REDIS_URL', 'redis://127.0.0.1:6379', ['redis:', 'rediss:']),
     queuePrefix,
+    logLevel: logLevel as LogLevel,
     adminApiKey: adminFromEnv || `adm_${randomBytes(24).toString('base64url')}`,
     adminApiKeyGenerated: !adminFromEnv,
     publicBaseUrl: url(env, 'PUBLIC_BASE_URL', 'http://127.0.0.1:3000', ['http:', 'https:']),

@@ -202,5 +202,5 @@ export class PinoNestLogger {
 
 /** The worker's (and any non-HTTP app's) Nest logger: `NestFactory.create…(module, { logger: nestLogger('worker', config) })`. */
 export function nestLogger(service: string, config: AppConfig): PinoNestLogger {
-  return new PinoNestLogger(createLogger(service, configuredSecrets(config), 'info', config.redact.headers));
+  return new PinoNestLogger(createLogger(service, configuredSecrets(config), config.logLevel, config.redact.headers));
 }
