@@ -154,7 +154,11 @@ class Producer {
     const at = performance.now();
     for (const id of ids) commits.set(id, at);
     // As the relay does right after the commit: add the jobs. The deliveries were written marked enqueued, as the
-    // outbox writes them.
+    // outbox writes them. In event order, each event's deliveries together, as the relay adds them for changes
+    // committed one after the other: Postgres returns this INSERT's rows grouped by endpoint, and enqueued that way
+    // a batch came to the worker as runs of 250 deliveries to one endpoint.
+    const order = new Map(ids.map((id, i) => [id, i]));
+    deliveries.sort((a, b) => order.get(a.event_id) - order.get(b.event_id) || (a.endpoint_id < b.endpoint_id ? -1 : a.endpoint_id > b.endpoint_id ? 1 : 0));
     await this.queue.addBulk(
       deliveries.map((d) => ({
         name: 'deliver',
