@@ -1,6 +1,6 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { Inject, Injectable, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
-import { APP_CONFIG, AppConfig, newId } from '@app/common';
+import { APP_CONFIG, AppConfig, boundedSet, newId } from '@app/common';
 import { ApiKeyEntity, ApiKeyRepository } from '@app/persistence';
 import { RevocationListener } from './revocation-listener';
 import { ADMIN_KEY_ID, ApiKey, CreatedApiKey, Principal, Scope, SCOPES } from './scopes';
@@ -73,8 +73,7 @@ export class ApiKeyService implements OnModuleInit, OnApplicationShutdown {
     const scopes = new Set(row.scopes as Scope[]);
     const principal: Principal = { keyId: row.id, name: row.name, scopes, isAdmin: scopes.has('admin') };
     if (this.revocations.listening && this.cacheTtlMs > 0 && generation === this.generation) {
-      if (this.cache.size >= CACHE_LIMIT) this.cache.delete(this.cache.keys().next().value!);
-      this.cache.set(hash, { principal, at: Date.now() });
+      boundedSet(this.cache, hash, { principal, at: Date.now() }, CACHE_LIMIT);
     }
     return principal;
   }

@@ -1,6 +1,7 @@
 import { Logger } from '@nestjs/common';
 import { Client } from 'pg';
 import { API_KEY_REVOKED_CHANNEL as REVOCATION_CHANNEL } from '@app/persistence';
+import { boundedSet } from '@app/common';
 
 /** Each listener, once it has dropped a revoked key, says so here (payload: the key's hash). */
 const ACK_CHANNEL = `${REVOCATION_CHANNEL}_ack`;
@@ -80,8 +81,7 @@ export class RevocationListener {
   }
 
   private acknowledge(hash: string): void {
-    this.acks.set(hash, (this.acks.get(hash) ?? 0) + 1);
-    if (this.acks.size > REMEMBERED) this.acks.delete(this.acks.keys().next().value!);
+    boundedSet(this.acks, hash, (this.acks.get(hash) ?? 0) + 1, REMEMBERED);
     for (const check of [...(this.waiters.get(hash) ?? [])]) check();
     if (this.waiters.get(hash)?.length === 0) this.waiters.delete(hash);
   }

@@ -6,3 +6,4 @@ export * from './logging';
 export * from './process';
 export * from './secret-box';
 export * from './prepared-query';
+export * from './bounded-map';

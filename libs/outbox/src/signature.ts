@@ -1,4 +1,5 @@
 import { createHmac, createSecretKey, KeyObject, randomBytes } from 'node:crypto';
+import { boundedGetOrMake } from '@app/common';
 
 const SECRET_PREFIX = 'whsec_';
 
@@ -15,13 +16,9 @@ const signingKeys = new Map<string, KeyObject>();
 const SIGNING_KEYS_KEPT = 1024;
 
 function secretKey(secret: string): KeyObject {
-  let key = signingKeys.get(secret);
-  if (!key) {
-    key = createSecretKey(Buffer.from(secret.startsWith(SECRET_PREFIX) ? secret.slice(SECRET_PREFIX.length) : secret, 'base64'));
-    if (signingKeys.size >= SIGNING_KEYS_KEPT) signingKeys.delete(signingKeys.keys().next().value as string);
-    signingKeys.set(secret, key);
-  }
-  return key;
+  return boundedGetOrMake(signingKeys, secret, SIGNING_KEYS_KEPT, () =>
+    createSecretKey(Buffer.from(secret.startsWith(SECRET_PREFIX) ? secret.slice(SECRET_PREFIX.length) : secret, 'base64')),
+  );
 }
 
 /**

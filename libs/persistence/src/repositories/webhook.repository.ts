@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, IsNull } from 'typeorm';
-import { APP_CONFIG, AppConfig, openSecret, SealedSecret, sealSecret, SecretsKeyring, SecretUnavailableError } from '@app/common';
+import { APP_CONFIG, AppConfig, boundedGetOrMake, openSecret, SealedSecret, sealSecret, SecretsKeyring, SecretUnavailableError } from '@app/common';
 import { endpointSecretContext } from '../migrations/1733200000000-outbound-webhooks-v2';
 import { EventEntity, InboundWebhookEntity, WebhookAttemptEntity, WebhookDeliveryEntity, WebhookEndpointEntity } from '../entities/webhook.entities';
 import { decodeCursor, encodeCursor, Page } from './page';
@@ -39,14 +39,7 @@ export function openEndpointSecrets(keyring: SecretsKeyring, row: StoredEndpoint
   const open = (sealed: string, keyId: string | null) => {
     if (keyId === null) return sealed;
     if (!opened) return openSecret(keyring, { keyId, sealed }, context);
-    const key = `${context}\n${keyId}\n${sealed}`;
-    let secret = opened.get(key);
-    if (secret === undefined) {
-      secret = openSecret(keyring, { keyId, sealed }, context);
-      if (opened.size >= OPENED_SECRETS_KEPT) opened.delete(opened.keys().next().value as string);
-      opened.set(key, secret);
-    }
-    return secret;
+    return boundedGetOrMake(opened, `${context}\n${keyId}\n${sealed}`, OPENED_SECRETS_KEPT, () => openSecret(keyring, { keyId, sealed }, context));
   };
   const secrets = [open(row.secret, row.secret_key_id)];
   if (row.previous_secret !== null && row.previous_secret_expires_at !== null && row.previous_secret_expires_at > now) {
