@@ -4,7 +4,7 @@ import { Webhook } from 'standardwebhooks';
 import { verifyWebhook } from '@app/client';
 import { AppProcess, startWorker } from './support/processes';
 import { Receiver } from './support/receiver';
-import { deleteKeysWithPrefix } from './support/services';
+import { deleteKeysWithPrefix, waitUntil } from './support/services';
 import { ADMIN_KEY, startStack, Stack } from './support/stack';
 import { testQueuePrefix } from './support/env';
 import { retentionSeeder } from './support/retention-rows';
@@ -90,15 +90,7 @@ describe('outbound webhooks through the built gateway and worker', () => {
   const about = (hook: Receiver, paymentId: string) =>
     [...hook.received].reverse().find((r) => (JSON.parse(r.rawBody) as { data?: { id?: string } }).data?.id === paymentId);
 
-  async function until<T>(what: string, read: () => Promise<T>, done: (value: T) => boolean, timeoutMs = 15_000): Promise<T> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const value = await read();
-      if (done(value)) return value;
-      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}: ${JSON.stringify(value)}`);
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
-  }
+  const until = <T>(what: string, read: () => Promise<T>, done: (value: T) => boolean, timeoutMs = 15_000) => waitUntil(what, read, done, timeoutMs);
 
   it('rotate-secret: during the grace period each delivery carries two v1 signatures and verifies with the old and the new secret (standardwebhooks and verifyWebhook); after it, with the new one only', async () => {
     await worker({ WEBHOOK_RETRY_SCHEDULE: '200ms,200ms' });

@@ -3,6 +3,7 @@ import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { buildFlashpaySandbox, buildFlexiqashSandbox, type RunningSandboxes, startSandboxes } from '../apps/sandbox/src/sandbox';
+import { waitUntil } from './support/services';
 
 const FLEXIQASH_TOKEN = 'test-flexiqash-token';
 const FLASHPAY_TOKEN = 'test-flashpay-token';
@@ -65,16 +66,8 @@ async function call(url: string, init: { method?: string; token?: string; body?:
   return { status: response.status, contentType: response.headers.get('content-type') ?? '', text, json: isJson ? JSON.parse(text) : undefined };
 }
 
-/** Polls `read` until `done` holds; fails with `what` after `timeoutMs`. */
-async function until<T>(what: string, read: () => Promise<T>, done: (value: T) => boolean, timeoutMs = 5000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await read();
-    if (done(value)) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}: ${JSON.stringify(value)}`);
-    await sleep(10);
-  }
-}
+/** Polls `read` every 10 ms until `done` holds; fails with `what` after `timeoutMs`. */
+const until = <T>(what: string, read: () => Promise<T>, done: (value: T) => boolean, timeoutMs = 5000) => waitUntil(what, read, done, timeoutMs, 10);
 
 function submitForm(url: string) {
   return fetch(url, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'action=go' });

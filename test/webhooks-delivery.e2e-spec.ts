@@ -8,7 +8,7 @@ import { endpointSecretContext } from '../libs/persistence/src/migrations/173320
 import { lastResponse } from './support/client';
 import { AppProcess, startWorker } from './support/processes';
 import { Receiver } from './support/receiver';
-import { deleteKeysWithPrefix, describeWithPrivateServices, eventually, PrivateRedis, startPrivateRedis } from './support/services';
+import { deleteKeysWithPrefix, describeWithPrivateServices, eventually, PrivateRedis, startPrivateRedis, waitUntil } from './support/services';
 import { startStack, Stack } from './support/stack';
 import { testDatabaseUrl, testQueuePrefix } from './support/env';
 
@@ -108,15 +108,7 @@ async function attempts(eventId: string, endpointId: string) {
   return rows;
 }
 
-async function until<T>(what: string, read: () => Promise<T>, done: (value: T) => boolean, timeoutMs = 10_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await read();
-    if (done(value)) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}: ${JSON.stringify(value)}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
+const until = <T>(what: string, read: () => Promise<T>, done: (value: T) => boolean, timeoutMs = 10_000) => waitUntil(what, read, done, timeoutMs);
 
 const settled = (eventId: string, endpointId: string) =>
   until(`delivery ${eventId} to settle`, () => delivery(eventId, endpointId), (row) => row?.status !== 'pending');

@@ -8,25 +8,11 @@ import { scratchDatabase } from '../support/env';
  * oldest holds it exclusively), a key left running by an earlier version gets a lease and can be taken over.
  */
 describe('migration 1733000000000-lifecycle-leases', () => {
-  const { name, url: own, admin } = scratchDatabase('lifecycle_mig');
+  const scratch = scratchDatabase('lifecycle_mig');
+  const own = scratch.url;
 
-  async function onAdmin(sql: string): Promise<void> {
-    const client = new Client({ connectionString: admin.toString() });
-    await client.connect();
-    try {
-      await client.query(sql);
-    } finally {
-      await client.end();
-    }
-  }
-
-  beforeAll(async () => {
-    await onAdmin(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
-    await onAdmin(`CREATE DATABASE "${name}"`);
-  });
-  afterAll(async () => {
-    await onAdmin(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
-  });
+  beforeAll(() => scratch.create());
+  afterAll(() => scratch.drop());
 
   async function migrate(migrations: unknown[]): Promise<void> {
     const source = new DataSource({ type: 'postgres', url: own.toString(), migrations: migrations as never, migrationsTableName: 'migrations' });

@@ -11,7 +11,8 @@ const SECRET_A = `whsec_${Buffer.alloc(32, 1).toString('base64')}`;
 const SECRET_B = `whsec_${Buffer.alloc(32, 2).toString('base64')}`;
 
 describe('migration 1733200000000 (outbound webhooks v2) over rows of the previous schema', () => {
-  const { name, url: target, admin } = scratchDatabase(`mig${process.pid}`);
+  const scratch = scratchDatabase(`mig${process.pid}`);
+  const target = scratch.url;
 
   async function migrate(migrations: Function[]): Promise<void> {
     const dataSource = new DataSource({ type: 'postgres', url: target.toString(), entities: ENTITIES, migrations: migrations as never, logging: ['error'] });
@@ -23,20 +24,8 @@ describe('migration 1733200000000 (outbound webhooks v2) over rows of the previo
     }
   }
 
-  beforeAll(async () => {
-    const client = new Client({ connectionString: admin.toString() });
-    await client.connect();
-    await client.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
-    await client.query(`CREATE DATABASE "${name}"`);
-    await client.end();
-  });
-
-  afterAll(async () => {
-    const client = new Client({ connectionString: admin.toString() });
-    await client.connect();
-    await client.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
-    await client.end();
-  });
+  beforeAll(() => scratch.create());
+  afterAll(() => scratch.drop());
 
   it('seals every existing secret (no whsec_ left in the table), keeps each openable, and carries events and attempts forward', async () => {
     const last = MIGRATIONS[MIGRATIONS.length - 1];

@@ -24,17 +24,14 @@ const rotatedKeyring: SecretsKeyring = {
 const secretOf = (n: number) => `whsec_${Buffer.alloc(32, n).toString('base64')}`;
 
 describe('re-sealing endpoint secrets after a key rotation', () => {
-  const { name, url: target, admin } = scratchDatabase(`reseal${process.pid}`);
+  const scratch = scratchDatabase(`reseal${process.pid}`);
+  const target = scratch.url;
   let db: Client;
   const workers: InProcessWorker[] = [];
   const queuePrefix = testQueuePrefix('reseal');
 
   beforeAll(async () => {
-    const client = new Client({ connectionString: admin.toString() });
-    await client.connect();
-    await client.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
-    await client.query(`CREATE DATABASE "${name}"`);
-    await client.end();
+    await scratch.create();
     const dataSource = new DataSource({ type: 'postgres', url: target.toString(), entities: ENTITIES, migrations: MIGRATIONS as never, logging: ['error'] });
     await dataSource.initialize();
     await dataSource.runMigrations({ transaction: 'each' });
@@ -47,10 +44,7 @@ describe('re-sealing endpoint secrets after a key rotation', () => {
     for (const worker of workers) await worker.close();
     await deleteKeysWithPrefix(testRedisUrl(), queuePrefix);
     await db?.end();
-    const client = new Client({ connectionString: admin.toString() });
-    await client.connect();
-    await client.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
-    await client.end();
+    await scratch.drop();
   });
 
   /** An endpoint as a gateway with the development key wrote it; `previous` adds a rotation's previous secret. */

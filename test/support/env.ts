@@ -1,3 +1,5 @@
+import { Client } from 'pg';
+
 /**
  * This Jest worker's database (test/global-setup.js made one copy of the migrated template per worker); never the
  * machine's shared one, and never the one another worker's files are using at the same time.
@@ -33,12 +35,28 @@ export function testQueuePrefix(name: string): string {
  * run over old rows, a second worker's keys): its name (`<test database>_<suffix>`), its URL, and the URL of the
  * server's `postgres` database to create and drop it from.
  */
-export function scratchDatabase(suffix: string): { name: string; url: URL; admin: URL } {
+export function scratchDatabase(suffix: string): { name: string; url: URL; create(): Promise<void>; drop(): Promise<void> } {
   const base = new URL(testDatabaseUrl());
   const name = `${base.pathname.slice(1)}_${suffix}`;
   const url = new URL(base.toString());
   url.pathname = `/${name}`;
   const admin = new URL(base.toString());
   admin.pathname = '/postgres';
-  return { name, url, admin };
+  const onAdmin = async (statements: string[]) => {
+    const client = new Client({ connectionString: admin.toString() });
+    await client.connect();
+    try {
+      for (const sql of statements) await client.query(sql);
+    } finally {
+      await client.end();
+    }
+  };
+  const dropSql = `DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`;
+  return {
+    name,
+    url,
+    /** Empty: dropped first if an earlier run left it. */
+    create: () => onAdmin([dropSql, `CREATE DATABASE "${name}"`]),
+    drop: () => onAdmin([dropSql]),
+  };
 }

@@ -248,3 +248,10 @@ export async function eventually<T>(read: () => Promise<T>, done: (value: T) => 
   }
   return value;
 }
+
+/** As `eventually`, but a wait that runs out fails, naming `what` and the last value read. */
+export async function waitUntil<T>(what: string, read: () => Promise<T>, done: (value: T) => boolean, timeoutMs = 5000, stepMs = 50): Promise<T> {
+  const value = await eventually(read, done, timeoutMs, stepMs);
+  if (!done(value)) throw new Error(`timed out waiting for ${what}: ${JSON.stringify(value)}`);
+  return value;
+}
