@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { IsEmail, IsIn, IsOptional, IsString, Length, MaxLength, ValidateNested } from 'class-validator';
+import { IsEmail, IsIn, IsObject, IsOptional, IsString, Length, MaxLength, ValidateNested } from 'class-validator';
 import { MAX_MINOR_AMOUNT, PROVIDER_NAMES, ProviderName } from '@app/payments';
 import { IsCurrencyCode, IsMinorAmount, IsStringMap } from '../../http/validators';
 
@@ -53,9 +53,9 @@ export class CreatePaymentDto {
   @ApiPropertyOptional({ enum: [...PROVIDER_NAMES], description: 'Else the routing decides (currency route, then default)' })
   @IsOptional() @IsIn(PROVIDER_NAMES) provider?: ProviderName;
   @ApiPropertyOptional({ type: PayerDto })
-  @IsOptional() @ValidateNested() @Type(() => PayerDto) payer?: PayerDto;
+  @IsOptional() @IsObject() @ValidateNested() @Type(() => PayerDto) payer?: PayerDto;
   @ApiPropertyOptional({ type: PayeeDto })
-  @IsOptional() @ValidateNested() @Type(() => PayeeDto) payee?: PayeeDto;
+  @IsOptional() @IsObject() @ValidateNested() @Type(() => PayeeDto) payee?: PayeeDto;
   @ApiPropertyOptional(METADATA)
   @IsOptional() @IsStringMap() metadata?: Record<string, string>;
 }

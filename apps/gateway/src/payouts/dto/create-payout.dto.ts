@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { IsIn, IsOptional, IsString, Length, ValidateNested } from 'class-validator';
+import { IsIn, IsObject, IsOptional, IsString, Length, ValidateNested } from 'class-validator';
 import { MAX_MINOR_AMOUNT, PROVIDER_NAMES, ProviderName } from '@app/payments';
 import { IsCurrencyCode, IsMinorAmount } from '../../http/validators';
 
@@ -22,7 +22,7 @@ export class CreatePayoutDto {
   @ApiPropertyOptional({ minLength: 1, maxLength: 64, description: 'Send exactly one of beneficiaryId and destination' })
   @IsOptional() @IsString() @Length(1, 64) beneficiaryId?: string;
   @ApiPropertyOptional({ type: DestinationDto, description: 'Send exactly one of beneficiaryId and destination' })
-  @IsOptional() @ValidateNested() @Type(() => DestinationDto) destination?: DestinationDto;
+  @IsOptional() @IsObject() @ValidateNested() @Type(() => DestinationDto) destination?: DestinationDto;
   @ApiPropertyOptional({ minLength: 1, maxLength: 255 })
   @IsOptional() @IsString() @Length(1, 255) reference?: string;
   @ApiPropertyOptional({ minLength: 1, maxLength: 500 })
