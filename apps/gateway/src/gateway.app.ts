@@ -4,7 +4,7 @@ import { DynamicModule, LogLevel, NestApplicationOptions } from '@nestjs/common'
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { LogController } from 'fastify';
-import { ApiError, AppConfig, configuredSecrets, createLogger, fixedFieldsLogger, PinoNestLogger, sanitizeUrl } from '@app/common';
+import { ApiError, AppConfig, configuredSecrets, createLogger, fixedFieldsLogger, lazyChildLogger, PinoNestLogger, sanitizeUrl } from '@app/common';
 import { DeliveryRelay } from '@app/outbox';
 import { GatewayModule } from './gateway.module';
 import { AllExceptionsFilter } from './http/all-exceptions.filter';
@@ -57,6 +57,8 @@ export async function createGatewayApp(config: AppConfig, options: GatewayAppOpt
     // Fastify's request logger is a child of this one bound to `requestId` (fastify's request.id, which honours
     // X-Request-Id). Its own per-request lines are off: the onResponse hook below writes one line per request.
     loggerInstance: logger,
+    // request.log is made when first written to, not for every request.
+    childLoggerFactory: lazyChildLogger as never,
     logController: new LogController({ disableRequestLogging: true, requestIdLogLabel: 'requestId' }),
     // A caller's X-Request-Id is kept when it is sane, so one id follows a request across services.
     genReqId: (req: { headers: Record<string, string | string[] | undefined> }) => {

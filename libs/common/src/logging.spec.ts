@@ -1,5 +1,5 @@
 import { pino } from 'pino';
-import { fixedFieldsLogger, logScrubber, pinoOptions } from './logging';
+import { fixedFieldsLogger, lazyChildLogger, logScrubber, pinoOptions } from './logging';
 
 describe('logScrubber', () => {
   const secret = 'provider-token-0123456789';
@@ -55,5 +55,42 @@ describe('fixedFieldsLogger', () => {
     const { lines, stream } = capture();
     fixedFieldsLogger(pino(pinoOptions('gateway', 'silent'), stream), 'gateway').error({ requestId: 'r' }, 'request completed');
     expect(lines).toEqual([]);
+  });
+});
+
+describe('lazyChildLogger', () => {
+  function capture() {
+    const lines: string[] = [];
+    return { lines, stream: { write: (line: string) => void lines.push(line) } };
+  }
+
+  it('makes no child until a line is written at an enabled level', () => {
+    const { lines, stream } = capture();
+    const logger = pino(pinoOptions('gateway', 'info'), stream);
+    const child = jest.spyOn(logger, 'child');
+    const lazy = lazyChildLogger(logger, { requestId: 'r-1' }, {});
+    lazy.debug('not written');
+    expect(lazy.level).toBe('info');
+    expect(child).not.toHaveBeenCalled();
+    lazy.warn({ authorization: 'Bearer sk_live_x' }, 'written');
+    lazy.error('again');
+    expect(child).toHaveBeenCalledTimes(1);
+    expect(lines.map((line) => JSON.parse(line))).toEqual([
+      expect.objectContaining({ level: 'warn', requestId: 'r-1', authorization: '[redacted]', msg: 'written' }),
+      expect.objectContaining({ level: 'error', requestId: 'r-1', msg: 'again' }),
+    ]);
+  });
+
+  it('writes what an eager child writes, and honours a level of its own', () => {
+    const { lines, stream } = capture();
+    const logger = pino(pinoOptions('gateway', 'info'), stream);
+    logger.child({ requestId: 'r-2' }).info({ a: 1 }, 'line');
+    lazyChildLogger(logger, { requestId: 'r-2' }, {}).info({ a: 1 }, 'line');
+    const verbose = lazyChildLogger(logger, { requestId: 'r-3' }, { level: 'debug' });
+    expect(verbose.level).toBe('debug');
+    verbose.debug('debug line');
+    const [a, b, c] = lines.map((line) => line.replace(/"time":"[^"]+"/, '"time":"T"'));
+    expect(b).toBe(a);
+    expect(JSON.parse(c)).toMatchObject({ level: 'debug', requestId: 'r-3', msg: 'debug line' });
   });
 });

@@ -1,4 +1,4 @@
-import { pino, type DestinationStream, type Logger, type LoggerOptions } from 'pino';
+import { pino, type Bindings, type ChildLoggerOptions, type DestinationStream, type Logger, type LoggerOptions } from 'pino';
 import type { AppConfig } from './config';
 
 /**
@@ -141,6 +141,59 @@ export function createLogger(service: string, secrets: readonly string[] = [], l
 export function fixedFieldsLogger(logger: Logger, service: string): Logger {
   const { redact: _redact, ...options } = pinoOptions(service, logger.level);
   return pino(options, (logger as unknown as Record<symbol, DestinationStream>)[pino.symbols.streamSym]);
+}
+
+const LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace'] as const;
+type Level = (typeof LEVELS)[number];
+
+/**
+ * A child logger made when something first writes through it at an enabled level. Fastify makes one per request
+ * (`request.log`, bound to its request id), and pino makes a child eagerly: it serializes and redacts the bindings
+ * each time, about 4 KB of garbage and a redaction pass per request, for a logger the gateway's requests rarely
+ * write to (the request line and Nest's lines have their own loggers).
+ */
+class LazyChildLogger {
+  private made?: Logger;
+
+  constructor(
+    private readonly parent: Logger,
+    private readonly bindings: Bindings,
+    private readonly options: ChildLoggerOptions,
+  ) {
+    for (const level of LEVELS) {
+      (this as unknown as Record<Level, (...args: unknown[]) => void>)[level] = (...args: unknown[]) => {
+        if (this.made || this.options.level || this.parent.isLevelEnabled(level)) (this.logger[level] as (...a: unknown[]) => void)(...args);
+      };
+    }
+  }
+
+  /** The pino child itself, made on first use. */
+  get logger(): Logger {
+    return (this.made ??= this.parent.child(this.bindings, this.options));
+  }
+
+  get level(): string {
+    return this.made ? this.made.level : (this.options.level ?? this.parent.level);
+  }
+
+  set level(level: string) {
+    this.logger.level = level;
+  }
+
+  isLevelEnabled(level: string): boolean {
+    return this.logger.isLevelEnabled(level);
+  }
+
+  silent(): void {}
+
+  child(bindings: Bindings, options?: ChildLoggerOptions): Logger {
+    return this.logger.child(bindings, options);
+  }
+}
+
+/** Fastify's `childLoggerFactory`: each request's logger is a LazyChildLogger of the app's. */
+export function lazyChildLogger(parent: Logger, bindings: Bindings, options: ChildLoggerOptions): Logger {
+  return new LazyChildLogger(parent, bindings, options) as unknown as Logger;
 }
 
 type NestLevel = 'log' | 'error' | 'warn' | 'debug' | 'verbose' | 'fatal';
