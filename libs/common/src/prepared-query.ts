@@ -1,4 +1,4 @@
-import type { Pool, QueryResultRow } from 'pg';
+import { Query, type Pool, type QueryResult, type QueryResultRow } from 'pg';
 import type { DataSource } from 'typeorm';
 
 /** Statement text → its prepared statement's name. Only statements built once (a fixed set) come here. */
@@ -11,12 +11,17 @@ const MAX_NAMED = 256;
  * `DataSource.query` returns them. Texts built per call must not come here; past MAX_NAMED distinct texts the
  * statement simply runs unnamed.
  */
-export async function preparedQuery<R extends QueryResultRow = Record<string, any>>(dataSource: DataSource, text: string, values: unknown[]): Promise<R[]> {
+export function preparedQuery<R extends QueryResultRow = Record<string, any>>(dataSource: DataSource, text: string, values: unknown[]): Promise<R[]> {
   let name = names.get(text);
   if (!name && names.size < MAX_NAMED) {
     name = `paygw_${names.size + 1}`;
     names.set(text, name);
   }
   const pool = (dataSource.driver as unknown as { master: Pool }).master;
-  return (await pool.query<R>(name ? { name, text, values } : { text, values })).rows;
+  // The Query is made from the text alone and then named: made from a config object, pg copies the object through
+  // its property descriptors first (about 3 µs, against 0.2).
+  const query = Object.assign(new Query<R>(text), { name, values });
+  return new Promise((resolve, reject) => {
+    pool.query(query as never, ((error: Error | undefined, result: QueryResult<R>) => (error ? reject(error) : resolve(result.rows))) as never);
+  });
 }
