@@ -159,13 +159,7 @@ class LazyChildLogger {
     private readonly parent: Logger,
     private readonly bindings: Bindings,
     private readonly options: ChildLoggerOptions,
-  ) {
-    for (const level of LEVELS) {
-      (this as unknown as Record<Level, (...args: unknown[]) => void>)[level] = (...args: unknown[]) => {
-        if (this.made || this.options.level || this.parent.isLevelEnabled(level)) (this.logger[level] as (...a: unknown[]) => void)(...args);
-      };
-    }
-  }
+  ) {}
 
   /** The pino child itself, made on first use. */
   get logger(): Logger {
@@ -189,6 +183,13 @@ class LazyChildLogger {
   child(bindings: Bindings, options?: ChildLoggerOptions): Logger {
     return this.logger.child(bindings, options);
   }
+}
+for (const level of LEVELS) {
+  Object.defineProperty(LazyChildLogger.prototype, level, {
+    value(this: { made?: Logger; options: ChildLoggerOptions; parent: Logger; logger: Logger }, ...args: unknown[]) {
+      if (this.made || this.options.level || this.parent.isLevelEnabled(level)) (this.logger[level] as (...a: unknown[]) => void)(...args);
+    },
+  });
 }
 
 /** Fastify's `childLoggerFactory`: each request's logger is a LazyChildLogger of the app's. */

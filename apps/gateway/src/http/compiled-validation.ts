@@ -191,6 +191,11 @@ function schemaOf(nested: ValidationMetadata): string {
   return typeof nested.target === 'string' ? nested.target : nested.target.name;
 }
 
+/** A rule's answer that passes: truthy and not a promise (an async rule's answer is the full pipe's to await). */
+function holds(valid: unknown): boolean {
+  return !!valid && !(typeof valid === 'object' && typeof (valid as { then?: unknown }).then === 'function');
+}
+
 /** Whether class-validator, with the pipe's options, finds nothing wrong with the instance build() made. */
 function passes(plan: ClassPlan, instance: Instance): boolean {
   // whitelist: every own field of the instance (its class's declared fields included) must have a rule.
@@ -201,12 +206,9 @@ function passes(plan: ClassPlan, instance: Instance): boolean {
     for (const { metadata, validate } of property.rules) {
       if (metadata.validateIf && !metadata.validateIf(instance, value)) continue;
       const args: ValidationArguments = { targetName: plan.type.name, property: property.name, object: instance, value, constraints: metadata.constraints };
-      const values = metadata.each && Array.isArray(value) ? value : [value];
-      for (const item of values) {
-        const valid = validate(item, args) as { then?: unknown } | null | undefined;
-        // Falsy fails; a promise (an async rule) is the full pipe's to await.
-        if (!valid || (typeof valid === 'object' && typeof valid.then === 'function')) return false;
-      }
+      if (metadata.each && Array.isArray(value)) {
+        for (const item of value) if (!holds(validate(item, args))) return false;
+      } else if (!holds(validate(value, args))) return false;
     }
     if (property.nested && value !== undefined) {
       if (value === null || typeof value !== 'object' || Array.isArray(value)) return false;
