@@ -79,8 +79,9 @@ export async function createGatewayApp(config: AppConfig, options: GatewayAppOpt
     rawBody: true,
   });
   const fastify = app.getHttpAdapter().getInstance();
-  fastify.addHook('onRequest', async (request, reply) => {
+  fastify.addHook('onRequest', (request, reply, done) => {
     reply.header('X-Request-Id', String(request.id));
+    done();
   });
   // Whatever Nest logs while handling a request carries its requestId. Bound here, after the body is read: a
   // context bound earlier is lost across the wait for the body's bytes.
@@ -90,7 +91,7 @@ export async function createGatewayApp(config: AppConfig, options: GatewayAppOpt
   const metrics = app.get(MetricsService);
   // Its fields are fixed and hold no secret (the URL sanitized), and the line is scrubbed like every other.
   const requestLines = fixedFieldsLogger(logger, 'gateway');
-  fastify.addHook('onResponse', async (request, reply) => {
+  fastify.addHook('onResponse', (request, reply, done) => {
     const route = request.routeOptions?.url;
     metrics.observeHttp(request.method, route, reply.statusCode, reply.elapsedTime);
     // One line per request; bodies and headers are never logged. Health probes only at debug level.
@@ -106,6 +107,7 @@ export async function createGatewayApp(config: AppConfig, options: GatewayAppOpt
       },
       'request completed',
     );
+    done();
   });
   mountQueueDashboard(fastify, app.get(DeliveryRelay).queue, config);
   setupOpenApi(app);

@@ -104,7 +104,7 @@ export function logScrubber(secrets: readonly string[] = []): (line: string) => 
 
 /** Drops the query string's `key` parameter (the queue dashboard's one-time login) from a logged URL. */
 export function sanitizeUrl(url: string | undefined): string | undefined {
-  return url?.replace(/([?&]key=)[^&#]*/g, '$1[redacted]');
+  return url?.includes('key=') ? url.replace(/([?&]key=)[^&#]*/g, '$1[redacted]') : url;
 }
 
 /** The pino options every app uses: JSON lines, ISO time, level names, one `service` field, redaction. */
