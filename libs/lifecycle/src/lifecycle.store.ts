@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
-import { newId } from '@app/common';
+import { newId, preparedQuery } from '@app/common';
 import type { IdempotencyScope } from './idempotency-scope';
 
 export type LeasedTable = 'payments' | 'payouts';
@@ -36,7 +36,8 @@ export class LifecycleStore {
 
   /** Records that `scope`'s key created `resourceId`: before the provider is called, so a takeover finds it. */
   async linkIdempotencyKey(scope: IdempotencyScope, resourceId: string): Promise<void> {
-    await this.dataSource.query(
+    await preparedQuery(
+      this.dataSource,
       `WITH l AS (UPDATE idempotency_keys SET resource_id = $3 WHERE owner_id = $1 AND key = $2 RETURNING key) SELECT count(*) FROM l`,
       [scope.ownerId, scope.key, resourceId],
     );

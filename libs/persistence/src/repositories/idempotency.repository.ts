@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
+import { preparedQuery } from '@app/common';
 
 export interface IdempotencyRecord {
   fingerprint: string;
@@ -29,7 +30,7 @@ type Row = { fingerprint: string; state: 'running' | 'done'; response_status: nu
 /**
  * Idempotency-Keys. A running key carries a lease (`lease_token`, `lease_until`) that its instance renews while the
  * request runs; every change of a running key is conditioned on the lease token, so an instance that lost its
- * lease to a takeover cannot release or overwrite it.
+ * lease to a takeover cannot release or overwrite it. The fixed statements run prepared (preparedQuery).
  */
 @Injectable()
 export class IdempotencyRepository {
@@ -40,7 +41,8 @@ export class IdempotencyRepository {
    * running one whose lease has expired is taken over when the request is the same (same fingerprint).
    */
   async claim(ownerId: string, key: string, fingerprint: string, token: string, leaseMs: number): Promise<IdempotencyClaim> {
-    const inserted: unknown[] = await this.dataSource.query(
+    const inserted: unknown[] = await preparedQuery(
+      this.dataSource,
       `INSERT INTO idempotency_keys (owner_id, key, fingerprint, state, created_at, lease_token, lease_until)
        VALUES ($1, $2, $3, 'running', now(), $4, now() + $5 * interval '1 millisecond')
        ON CONFLICT (owner_id, key) DO UPDATE
@@ -51,7 +53,8 @@ export class IdempotencyRepository {
       [ownerId, key, fingerprint, token, leaseMs],
     );
     if (inserted.length > 0) return { kind: 'won' };
-    const taken: Array<{ resource_id: string | null }> = await this.dataSource.query(
+    const taken: Array<{ resource_id: string | null }> = await preparedQuery(
+      this.dataSource,
       `WITH taken AS (
          UPDATE idempotency_keys SET lease_token = $4, lease_until = now() + $5 * interval '1 millisecond'
           WHERE owner_id = $1 AND key = $2 AND fingerprint = $3 AND state = 'running' AND lease_until < now()
@@ -60,7 +63,8 @@ export class IdempotencyRepository {
       [ownerId, key, fingerprint, token, leaseMs],
     );
     if (taken.length > 0) return { kind: 'takeover', resourceId: taken[0].resource_id };
-    const existing: Row[] = await this.dataSource.query(
+    const existing: Row[] = await preparedQuery(
+      this.dataSource,
       `SELECT fingerprint, state, response_status, response_body, resource_id, created_at FROM idempotency_keys WHERE owner_id = $1 AND key = $2`,
       [ownerId, key],
     );
@@ -81,7 +85,8 @@ export class IdempotencyRepository {
 
   /** Extends the lease while the request runs; false when it was taken over meanwhile. */
   async renew(ownerId: string, key: string, token: string, leaseMs: number): Promise<boolean> {
-    const rows: unknown[] = await this.dataSource.query(
+    const rows: unknown[] = await preparedQuery(
+      this.dataSource,
       `WITH renewed AS (
          UPDATE idempotency_keys SET lease_until = now() + $4 * interval '1 millisecond'
           WHERE owner_id = $1 AND key = $2 AND lease_token = $3 AND state = 'running'
@@ -94,7 +99,8 @@ export class IdempotencyRepository {
 
   /** Stores the answer. `token` null: overwrite a stored answer (a recovered resource replaces its error). */
   async complete(ownerId: string, key: string, token: string | null, status: number, body: unknown): Promise<void> {
-    await this.dataSource.query(
+    await preparedQuery(
+      this.dataSource,
       `WITH done AS (
          UPDATE idempotency_keys SET state = 'done', response_status = $4, response_body = $5, lease_token = NULL, lease_until = NULL
           WHERE owner_id = $1 AND key = $2 AND (lease_token = $3 OR ($3::text IS NULL AND state = 'done'))
@@ -106,7 +112,8 @@ export class IdempotencyRepository {
 
   /** The resource created under this key, if any. */
   async resourceOf(ownerId: string, key: string): Promise<string | null> {
-    const rows: Array<{ resource_id: string | null }> = await this.dataSource.query(
+    const rows: Array<{ resource_id: string | null }> = await preparedQuery(
+      this.dataSource,
       `SELECT resource_id FROM idempotency_keys WHERE owner_id = $1 AND key = $2`,
       [ownerId, key],
     );
@@ -118,7 +125,8 @@ export class IdempotencyRepository {
    * a resource: a failure after the row was written keeps the key, so a retry cannot create a second one.
    */
   async release(ownerId: string, key: string, token: string): Promise<void> {
-    await this.dataSource.query(
+    await preparedQuery(
+      this.dataSource,
       `DELETE FROM idempotency_keys WHERE owner_id = $1 AND key = $2 AND state = 'running' AND lease_token = $3 AND resource_id IS NULL`,
       [ownerId, key, token],
     );
