@@ -42,6 +42,19 @@ describe('limits checked before any work', () => {
     expect(answer.body.error.code).toBe('validation_failed');
   });
 
+  it.each([
+    ['payer', '/v1/payments', { amount: 100, currency: 'USD', description: 'x', payer: [{ name: 'A', email: 'a@example.com' }] }],
+    ['payee', '/v1/payments', { amount: 100, currency: 'USD', description: 'x', payee: [] }],
+    ['destination', '/v1/payouts', { amount: 100, currency: 'NGN', destination: [{ bankId: '044', accountNumber: '1', accountName: 'A' }] }],
+  ])('an array where %s must be an object: 422 naming the field, nothing stored', async (field, path, body) => {
+    const rows = async () => (await gw.db.query('select (select count(*) from payments) + (select count(*) from payouts) as n')).rows[0].n;
+    const before = await rows();
+    const answer = await gw.request('POST', path, { key, body: JSON.stringify(body) });
+    expect(answer.status).toBe(422);
+    expect(answer.body.error.details).toEqual([{ field, message: `${field} must be an object` }]);
+    expect(await rows()).toBe(before);
+  });
+
   it('brackets inside strings do not count as nesting', async () => {
     const answer = await gw.request('POST', '/v1/payments', {
       key,
