@@ -31,12 +31,13 @@ describe('logScrubber', () => {
   });
 });
 
-describe('fixedFieldsLogger', () => {
-  function capture() {
-    const lines: string[] = [];
-    return { lines, stream: { write: (line: string) => void lines.push(line) } };
-  }
+/** A pino destination that keeps the lines written to it. */
+function capture() {
+  const lines: string[] = [];
+  return { lines, stream: { write: (line: string) => void lines.push(line) } };
+}
 
+describe('fixedFieldsLogger', () => {
   it('writes the same line as a child logger bound to the request id, to the same destination, at its level', () => {
     const { lines, stream } = capture();
     const logger = pino(pinoOptions('gateway', 'info'), stream);
@@ -59,11 +60,6 @@ describe('fixedFieldsLogger', () => {
 });
 
 describe('lazyChildLogger', () => {
-  function capture() {
-    const lines: string[] = [];
-    return { lines, stream: { write: (line: string) => void lines.push(line) } };
-  }
-
   it('makes no child until a line is written at an enabled level', () => {
     const { lines, stream } = capture();
     const logger = pino(pinoOptions('gateway', 'info'), stream);
