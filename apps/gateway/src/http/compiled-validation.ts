@@ -6,7 +6,6 @@ import type { MetadataStorage as TransformerStorage } from 'class-transformer/ty
 import { TransformationType } from 'class-transformer';
 
 // class-transformer keeps its decorators' metadata here; it has no typed entry point for it.
-// eslint-disable-next-line @typescript-eslint/no-require-imports
 const transformerStorage = (require('class-transformer/cjs/storage') as { defaultMetadataStorage: TransformerStorage }).defaultMetadataStorage;
 
 type Instance = Record<string, unknown>;
