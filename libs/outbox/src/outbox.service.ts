@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
-import { newId, preparedQuery } from '@app/common';
+import { boundedGetOrMake, newId, preparedQuery } from '@app/common';
 import { DeliveryRelay } from './delivery-relay';
 import { EventType } from './event-types';
 import { DeliveryJobData } from './queue';
@@ -55,6 +55,9 @@ function eventsAndDeliveries(n: number, onlyIf = 'true'): string {
 }
 
 /** The parameter eventsAndDeliveries reads. (resource, version, type) identifies a change: its dedupe key. */
+/** writeChange's statements, by change statement. */
+const changeStatements = new Map<string, string>();
+
 function eventRows(events: EmitInput[]): string {
   return JSON.stringify(
     events.map((event) => ({
@@ -97,14 +100,21 @@ export class OutboxService {
    * caller takes the locked path instead.
    */
   async writeChange(change: { sql: string; params: unknown[] }, events: EmitInput[]): Promise<boolean> {
-    const rows = await preparedQuery<{ changed: number; deliveries: Array<{ eventId: string; endpointId: string }> }>(
-      this.dataSource,
-      `WITH changed AS (${change.sql}),
+    // One text per change statement (whose placeholders fix its parameter count), made once: the same string
+    // object each call, so neither the prepared statement's lookup nor pg hashes or compares a new 2 KB text.
+    const text = boundedGetOrMake(
+      changeStatements,
+      change.sql,
+      64,
+      () => `WITH changed AS (${change.sql}),
        ${eventsAndDeliveries(change.params.length + 1, 'EXISTS (SELECT 1 FROM changed)')}
        SELECT (SELECT count(*)::int FROM changed) AS changed,
               COALESCE((SELECT json_agg(json_build_object('eventId', event_id, 'endpointId', endpoint_id)) FROM deliveries), '[]') AS deliveries`,
-      [...change.params, eventRows(events)],
     );
+    const rows = await preparedQuery<{ changed: number; deliveries: Array<{ eventId: string; endpointId: string }> }>(this.dataSource, text, [
+      ...change.params,
+      eventRows(events),
+    ]);
     if (rows[0].changed === 0) return false;
     await this.relay.enqueue(
       rows[0].deliveries.map((d) => ({ ...d, generation: 0 })),

@@ -25,6 +25,10 @@ export class SqlRows<T extends { id: string; version: number }> {
     insert: string;
     insertLeased: string;
     update: string;
+    /** `update` only while the row has the expected version ($n+1); the same text every call, so it is hashed once. */
+    updateIfVersion: string;
+    /** … and while the lease token ($n+2) holds the row, which the statement gives back. */
+    updateIfVersionReleasing: string;
     mutable: Column[];
   } | null = null;
 
@@ -74,14 +78,9 @@ export class SqlRows<T extends { id: string; version: number }> {
    */
   updateIfVersion(entity: T, expectedVersion: number, releaseLease?: string): SqlStatement {
     const { sql, params } = this.update(entity);
-    if (releaseLease === undefined) {
-      return { sql: `${sql} AND version = $${params.length + 1} RETURNING id`, params: [...params, expectedVersion] };
-    }
-    const [set, where] = sql.split(' WHERE ');
-    return {
-      sql: `${set}, lease_token = NULL, lease_until = NULL WHERE ${where} AND version = $${params.length + 1} AND lease_token = $${params.length + 2} RETURNING id`,
-      params: [...params, expectedVersion, releaseLease],
-    };
+    const { updateIfVersion, updateIfVersionReleasing } = this.meta();
+    if (releaseLease === undefined) return { sql: updateIfVersion, params: [...params, expectedVersion] };
+    return { sql: updateIfVersionReleasing, params: [...params, expectedVersion, releaseLease] };
   }
 
   /** JSON columns go as text: node-pg would send a JS array as a Postgres array. */
@@ -102,6 +101,8 @@ export class SqlRows<T extends { id: string; version: number }> {
     const mutable = columns.filter((c) => !this.fixed.includes(c.name));
     const list = columns.map((c) => c.name).join(', ');
     const table = metadata.tableName;
+    const set = mutable.map((c, i) => `${c.name} = $${i + 2}`).join(', ');
+    const n = 1 + mutable.length; // the update's parameters: id, then the mutable columns
     this.built = {
       columns,
       list,
@@ -109,7 +110,10 @@ export class SqlRows<T extends { id: string; version: number }> {
       insertLeased:
         `INSERT INTO ${table} (${list}, lease_token, lease_until) VALUES (${columns.map((_, i) => `$${i + 1}`).join(', ')}, ` +
         `$${columns.length + 1}, now() + $${columns.length + 2} * interval '1 millisecond')`,
-      update: `UPDATE ${table} SET ${mutable.map((c, i) => `${c.name} = $${i + 2}`).join(', ')} WHERE id = $1`,
+      update: `UPDATE ${table} SET ${set} WHERE id = $1`,
+      updateIfVersion: `UPDATE ${table} SET ${set} WHERE id = $1 AND version = $${n + 1} RETURNING id`,
+      updateIfVersionReleasing:
+        `UPDATE ${table} SET ${set}, lease_token = NULL, lease_until = NULL WHERE id = $1 AND version = $${n + 1} AND lease_token = $${n + 2} RETURNING id`,
       mutable,
     };
     return this.built;
