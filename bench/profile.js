@@ -1,20 +1,27 @@
-// node bench/profile.js <create|read|list|fanout> [seconds]: runs one scenario of the benchmark with the gateway and
-// the worker under `node --cpu-prof`, then prints their top self-time functions and packages. The profiles
-// (.cpuprofile, openable in Chrome DevTools) stay in the printed directory. Build first (node scripts/build.js).
+// node bench/profile.js <create|read|list|fanout> [seconds] [--alloc]: runs one scenario of the benchmark with the
+// gateway and the worker under `node --cpu-prof`, then prints their top self-time functions and packages. The
+// profiles (.cpuprofile, openable in Chrome DevTools) stay in the printed directory. With --alloc the gateway runs
+// under the inspector instead, and what it allocates per request (garbage included) is sampled during the
+// scenario's main row: create, read by id or list. Build first (node scripts/build.js).
 const fs = require('node:fs');
 const path = require('node:path');
 const stack = require('./lib/stack');
 const { load, stopLoad } = require('./lib/load');
 const { summarize } = require('./lib/cpuprofile');
+const { sampleAllocations, summarizeAllocations } = require('./lib/allocations');
 const { runCreate, runRead } = require('./gateway');
 const { runFanout } = require('./fanout');
 
-const scenario = process.argv[2] || 'create';
-const seconds = Number(process.argv[3] || 15);
-if (!['create', 'read', 'list', 'fanout'].includes(scenario)) {
-  process.stderr.write('usage: node bench/profile.js <create|read|list|fanout> [seconds]\n');
+const args = process.argv.slice(2).filter((arg) => arg !== '--alloc');
+const alloc = process.argv.includes('--alloc');
+const scenario = args[0] || 'create';
+const seconds = Number(args[1] || 15);
+if (!['create', 'read', 'list', 'fanout'].includes(scenario) || (alloc && scenario === 'fanout')) {
+  process.stderr.write('usage: node bench/profile.js <create|read|list|fanout> [seconds] [--alloc] (--alloc: not with fanout)\n');
   process.exit(2);
 }
+/** The row whose allocations --alloc samples. */
+const MAIN_ROW = { create: 'gatewayCreate', read: 'gatewayRead', list: 'gatewayList' };
 
 async function main() {
   const dir = path.join(stack.logDir(), 'profiles');
@@ -26,7 +33,8 @@ async function main() {
   stack.onCleanup(() => stack.dropDatabase());
   const port = await stack.freePort();
   const sandbox = await stack.startSandbox(`http://${stack.HOST}:${port}`);
-  const gateway = await stack.startGateway(port, sandbox, execArgv);
+  const inspectPort = await stack.freePort();
+  const gateway = await stack.startGateway(port, sandbox, alloc ? [`--inspect=${stack.HOST}:${inspectPort}`] : execArgv);
   const worker = await stack.startWorker(sandbox, execArgv);
   const names = { [gateway.pid]: 'gateway', [worker.pid]: 'worker' };
 
@@ -37,10 +45,18 @@ async function main() {
   });
   const key = await response.json();
   const settings = { connections: 32, durationSec: seconds, latencyDurationSec: 1, warmupSec: 1 };
+  const allocations = [];
   const row = async (id, label, options) => {
     if (id === 'gatewayCreate1' || id === 'gatewayLive') return;
+    // Sampled after the warm-up, and stopped a second before the row ends; requests counted at the row's rate.
+    const window = Math.max(1, seconds - 2);
+    const sampling =
+      alloc && id === MAIN_ROW[scenario]
+        ? new Promise((resolve) => setTimeout(resolve, (settings.warmupSec + 0.5) * 1000)).then(() => sampleAllocations(inspectPort, window))
+        : null;
     const result = await load(options);
     process.stderr.write(`  ${label}: ${result.rps.toFixed(0)} req/s, p50 ${result.p50?.toFixed(2)} ms, p99 ${result.p99?.toFixed(2)} ms\n`);
+    if (sampling) allocations.push(`== gateway allocations, ${label} ==\n${summarizeAllocations(await sampling, Math.round(result.rps * window))}\n`);
   };
 
   if (scenario === 'create') await runCreate({ gateway, key: key.key, settings, row });
@@ -75,6 +91,7 @@ async function main() {
     const pid = /^CPU\.\d+\.\d+\.(\d+)\./.exec(file)?.[1];
     process.stdout.write(`== ${names[pid] || 'process ' + pid} ==\n${summarize(path.join(dir, file), 30)}\n\n`);
   }
+  for (const text of allocations) process.stdout.write(`${text}\n`);
   process.stdout.write(`profiles in ${dir}\n`);
 }
 

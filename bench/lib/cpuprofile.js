@@ -43,7 +43,7 @@ function summarize(file, top = 25) {
   return lines.join('\n');
 }
 
-module.exports = { summarize };
+module.exports = { summarize, owner };
 
 if (require.main === module) {
   for (const file of process.argv.slice(2)) process.stdout.write(`${summarize(file)}\n\n`);
