@@ -15,12 +15,17 @@ interface Rule {
   metadata: ValidationMetadata;
   validate: (value: unknown, args: ValidationArguments) => unknown;
 }
+/** A nested property: its @Type() (called per value, as class-transformer does) and the schema it is validated under. */
+interface NestedPlan {
+  typeFunction: (options: { newObject: unknown; object: Record<string, unknown>; property: string }) => Class;
+  /** class-validator validates a nested value under the name of the class that holds it. */
+  schema: string;
+}
 interface PropertyPlan {
   name: string;
   conditions: Condition[];
   rules: Rule[];
-  /** The property's @ValidateNested() rule, whose target names the schema its nested value is validated under. */
-  nested: ValidationMetadata | null;
+  nested: NestedPlan | null;
 }
 /** What class-validator would check on an instance of one class, resolved once. */
 interface ClassPlan {
@@ -31,7 +36,7 @@ interface ClassPlan {
 }
 
 /** Nothing the fast path knows how to copy and check exactly; the full pipe decides. */
-const UNSURE = Symbol('unsure');
+export const UNSURE = Symbol('unsure');
 
 /**
  * The pipe options the fast path reproduces. With any other option (groups, skipMissingProperties, a transform
@@ -108,6 +113,7 @@ function makePlan(type: Class, schema: string): ClassPlan | null {
     if (name in Object.prototype || Object.getOwnPropertyDescriptor(type.prototype, name) || typeof (type.prototype as Instance)[name] === 'function') return null;
     if (transformerStorage.findTransformMetadatas(type, name, TransformationType.PLAIN_TO_CLASS).length > 0) return null;
     const plan: PropertyPlan = { name, conditions: [], rules: [], nested: null };
+    let nested: ValidationMetadata | null = null;
     for (const metadata of forProperty) {
       switch (metadata.type) {
         case ValidationTypes.CONDITIONAL_VALIDATION:
@@ -122,7 +128,7 @@ function makePlan(type: Class, schema: string): ClassPlan | null {
           }
           break;
         case ValidationTypes.NESTED_VALIDATION:
-          plan.nested = metadata;
+          nested = metadata;
           break;
         case ValidationTypes.WHITELIST:
           break;
@@ -132,8 +138,12 @@ function makePlan(type: Class, schema: string): ClassPlan | null {
     }
     const typed = transformerStorage.findTypeMetadata(type, name);
     // A @Type() is only followed for a nested class here; @Type(() => Number) and the like convert values.
-    if (typed && (!plan.nested || typed.options?.discriminator || !typed.typeFunction)) return null;
-    if (plan.nested && !typed) return null;
+    if (typed && (!nested || typed.options?.discriminator || !typed.typeFunction)) return null;
+    if (nested && !typed) return null;
+    if (nested) {
+      const schema = typeof nested.target === 'string' ? nested.target : nested.target.name;
+      plan.nested = { typeFunction: typed.typeFunction as NestedPlan['typeFunction'], schema };
+    }
     properties.push(plan);
   }
   return { type, properties, byName: new Map(properties.map((property) => [property.name, property])) };
@@ -173,9 +183,8 @@ function build(plan: ClassPlan, value: unknown): Instance | typeof UNSURE {
     const field = value[key];
     let copy: unknown;
     if (property.nested && field !== null && typeof field === 'object') {
-      const typed = transformerStorage.findTypeMetadata(plan.type, key);
-      const nestedType = typed.typeFunction({ newObject: instance, object: value, property: key }) as Class;
-      const nestedPlan = typeof nestedType === 'function' ? planFor(nestedType, schemaOf(property.nested)) : null;
+      const nestedType = property.nested.typeFunction({ newObject: instance, object: value, property: key });
+      const nestedPlan = typeof nestedType === 'function' ? planFor(nestedType, property.nested.schema) : null;
       copy = nestedPlan ? build(nestedPlan, field) : UNSURE;
     } else {
       copy = copyPlain(field);
@@ -184,10 +193,6 @@ function build(plan: ClassPlan, value: unknown): Instance | typeof UNSURE {
     instance[key] = copy;
   }
   return instance;
-}
-
-function schemaOf(nested: ValidationMetadata): string {
-  return typeof nested.target === 'string' ? nested.target : nested.target.name;
 }
 
 /** A rule's answer that passes: truthy and not a promise (an async rule's answer is the full pipe's to await). */
@@ -211,7 +216,7 @@ function passes(plan: ClassPlan, instance: Instance): boolean {
     }
     if (property.nested && value !== undefined) {
       if (value === null || typeof value !== 'object' || Array.isArray(value)) return false;
-      const nestedPlan = planFor(value.constructor as Class, schemaOf(property.nested));
+      const nestedPlan = planFor(value.constructor as Class, property.nested.schema);
       if (!nestedPlan || !passes(nestedPlan, value as Instance)) return false;
     }
   }
@@ -226,5 +231,3 @@ export function fastInstance(type: Class, value: unknown): object | typeof UNSUR
   if (instance === UNSURE || !passes(plan, instance)) return UNSURE;
   return instance;
 }
-
-export { UNSURE };
