@@ -8,9 +8,9 @@
  * A delivery to an endpoint that is merely at its cap while answering fast (average send time at most
  * FAST_SEND_MS, and a send finished within that time: an endpoint that stopped answering does not qualify) waits
  * here for the next free slot instead (`admit`), at most `maxWaiting` of them per endpoint (default twice
- * `concurrency`; the worker allows all its slots, so a burst to one fast endpoint never goes back to the queue) and for at most
- * LOCAL_WAIT_MS: putting it back in the queue would cost more than the wait, and under a burst to a few
- * fast endpoints such round trips through Redis came to most of the worker's work.
+ * `concurrency`; the worker allows all its slots, so a burst to one fast endpoint never goes back to the queue)
+ * and for at most LOCAL_WAIT_MS: putting it back in the queue would cost more than the wait, and under a burst to
+ * a few fast endpoints such round trips through Redis came to most of the worker's work.
  *
  * An endpoint that has answered, and answers fast, may have up to `fastConcurrency` sends at once (the worker sets
  * it to half its own concurrency): such sends free their slots within milliseconds, and holding a burst to such an
@@ -90,7 +90,7 @@ export class EndpointGate {
       // Spread the returns over a second past the opening so they do not all land on the trial at once.
       return { go: false, waitMs: state.openUntil - now + Math.round(this.random() * 1000), reason: 'circuit_open' };
     }
-    const limit = state.halfOpen ? 1 : state.answered && this.isFast(state, now) ? this.fastLimit : this.options.concurrency;
+    const limit = this.cap(state, now);
     if (state.inFlight >= limit) return { go: false, waitMs: this.reserve(state, now, limit), reason: 'busy' };
     state.inFlight += 1;
     return { go: true };
@@ -104,8 +104,7 @@ export class EndpointGate {
     const state = this.state(endpointId);
     const queue = this.waiting.get(endpointId) ?? [];
     const now = this.now();
-    const cap = state.answered ? this.fastLimit : this.options.concurrency;
-    const fastAndFull = this.isFast(state, now) && now >= state.openUntil && !state.halfOpen && state.inFlight >= cap;
+    const fastAndFull = this.isFast(state, now) && now >= state.openUntil && !state.halfOpen && state.inFlight >= this.cap(state, now);
     if (fastAndFull && queue.length < (this.options.maxWaiting ?? 2 * this.options.concurrency)) {
       this.waiting.set(endpointId, queue);
       const handedOver = await new Promise<boolean>((resolve) => {
@@ -144,8 +143,11 @@ export class EndpointGate {
     return true;
   }
 
-  private get fastLimit(): number {
-    return Math.max(this.options.concurrency, this.options.fastConcurrency ?? 0);
+  /** How many sends the endpoint may have at once now: 1 on trial, `fastConcurrency` answered and fast, else `concurrency`. */
+  private cap(state: EndpointState, now: number): number {
+    if (state.halfOpen) return 1;
+    if (state.answered && this.isFast(state, now)) return Math.max(this.options.concurrency, this.options.fastConcurrency ?? 0);
+    return this.options.concurrency;
   }
 
   /** Answering fast: on average within FAST_SEND_MS, and a send finished within that time (it is not hanging). */
