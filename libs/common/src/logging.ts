@@ -183,13 +183,21 @@ class LazyChildLogger {
   child(bindings: Bindings, options?: ChildLoggerOptions): Logger {
     return this.logger.child(bindings, options);
   }
-}
-for (const level of LEVELS) {
-  Object.defineProperty(LazyChildLogger.prototype, level, {
-    value(this: { made?: Logger; options: ChildLoggerOptions; parent: Logger; logger: Logger }, ...args: unknown[]) {
-      if (this.made || this.options.level || this.parent.isLevelEnabled(level)) (this.logger[level] as (...a: unknown[]) => void)(...args);
-    },
-  });
+
+  private write(level: Level, args: unknown[]): void {
+    if (this.made || this.options.level || this.parent.isLevelEnabled(level)) (this.logger[level] as (...a: unknown[]) => void)(...args);
+  }
+
+  // fatal … trace, on the prototype: one function per level, not six closures per request.
+  static {
+    for (const level of LEVELS) {
+      Object.defineProperty(this.prototype, level, {
+        value(this: LazyChildLogger, ...args: unknown[]) {
+          this.write(level, args);
+        },
+      });
+    }
+  }
 }
 
 /** Fastify's `childLoggerFactory`: each request's logger is a LazyChildLogger of the app's. */

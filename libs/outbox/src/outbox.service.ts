@@ -54,10 +54,10 @@ function eventsAndDeliveries(n: number, onlyIf = 'true'): string {
        )`;
 }
 
-/** The parameter eventsAndDeliveries reads. (resource, version, type) identifies a change: its dedupe key. */
 /** writeChange's statements, by change statement. */
 const changeStatements = new Map<string, string>();
 
+/** The parameter eventsAndDeliveries reads. (resource, version, type) identifies a change: its dedupe key. */
 function eventRows(events: EmitInput[]): string {
   return JSON.stringify(
     events.map((event) => ({
