@@ -55,6 +55,18 @@ describe('limits checked before any work', () => {
     expect(await rows()).toBe(before);
   });
 
+  it.each([
+    ['a metadata key', { amount: 100, currency: 'USD', description: 'x', metadata: { toString: 'x' } }, 'metadata.toString'],
+    ['a top-level field', { amount: 100, currency: 'USD', description: 'x', constructor: 'x' }, 'constructor'],
+    ['a payer field', { amount: 100, currency: 'USD', description: 'x', payer: { name: 'A', email: 'a@example.com', valueOf: 'x' } }, 'payer.valueOf'],
+  ])('a field named like a member of every object (%s) answers 422 instead of being dropped, nothing stored', async (_name, body, field) => {
+    const before = await payments();
+    const answer = await gw.request('POST', '/v1/payments', { key, body: JSON.stringify(body) });
+    expect(answer.status).toBe(422);
+    expect(answer.body.error.details).toEqual([{ field, message: expect.stringContaining('cannot be used as a field name') }]);
+    expect(await payments()).toBe(before);
+  });
+
   it('brackets inside strings do not count as nesting', async () => {
     const answer = await gw.request('POST', '/v1/payments', {
       key,

@@ -54,8 +54,9 @@ export function unstorableText(value: unknown, field = '', depth = 0): FieldProb
 }
 
 /**
- * Refuses what class-validator does not see: a body that is not a JSON object, nesting past MAX_DEPTH, and text
- * Postgres cannot store (NUL, lone surrogates), which would otherwise surface as a 500.
+ * Refuses what class-validator does not see: a body that is not a JSON object, nesting past MAX_DEPTH, text
+ * Postgres cannot store (NUL, lone surrogates), which would otherwise surface as a 500, and field names that
+ * class-transformer would drop without a word.
  */
 function checkShape(value: unknown, field: string, depth: number): FieldProblem | null {
   if (depth > MAX_DEPTH) return { field, message: `nesting deeper than ${MAX_DEPTH} levels is not accepted` };
@@ -64,7 +65,11 @@ function checkShape(value: unknown, field: string, depth: number): FieldProblem 
     for (const [key, child] of Object.entries(value)) {
       const keyProblem = textProblem(key, field, 'a field name');
       if (keyProblem) return keyProblem;
-      const problem = checkShape(child, field ? `${field}.${key}` : key, depth + 1);
+      const name = field ? `${field}.${key}` : key;
+      // class-transformer silently drops a field named like a member of every object (toString, constructor…):
+      // refused, rather than answered 201 without it.
+      if (key in Object.prototype) return { field: name, message: `"${key}" cannot be used as a field name` };
+      const problem = checkShape(child, name, depth + 1);
       if (problem) return problem;
     }
   }
