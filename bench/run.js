@@ -6,7 +6,8 @@
 // what those two routes must), gateway and peer alternately; the report gives the ratios gateway/peer.
 //
 // Environment (all optional): BENCH_CONNECTIONS (32), BENCH_DURATION (6 s per row), BENCH_PAIR_DURATION (3 s per
-// gateway/peer row), BENCH_PAIRS (3 rounds of gateway then peer), BENCH_EVENTS (5000),
+// gateway/peer row), BENCH_PAIRS (3 rounds of gateway then peer), BENCH_WARMUP (3 s before each side's first row),
+// BENCH_EVENTS (5000),
 // BENCH_PACED_RATE (500 events/s), BENCH_PACED_SECONDS (10), BENCH_IDEMPOTENCY=0 (skip that row),
 // BENCH_KEEP_DB=1 (leave payments_bench for inspection), BENCH_JSON=<file> (also write the results as JSON),
 // BENCH_DATABASE_URL and BENCH_QUEUE_PREFIX (another database and Redis prefix, for a second bench on the same
@@ -32,7 +33,7 @@ const settings = {
   connections: num('BENCH_CONNECTIONS', 32),
   durationSec: num('BENCH_DURATION', 6),
   latencyDurationSec: Math.max(3, Math.round(num('BENCH_DURATION', 6) * 0.7)),
-  warmupSec: 3,
+  warmupSec: num('BENCH_WARMUP', 3),
   // Three rounds, so that the median of each side leaves out one disturbed row (this machine is shared).
   pairs: Math.max(1, num('BENCH_PAIRS', 3)),
   pairSec: num('BENCH_PAIR_DURATION', 3),
