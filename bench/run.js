@@ -239,7 +239,7 @@ function report({ rows, fanout, memory, busy, commit, wallSec }) {
   const out = [`### ${new Date().toISOString().slice(0, 10)} · commit ${commit} · ${cpu.length} cores (${cpu[0]?.model.trim() ?? 'cpu'}), ${Math.round(os.totalmem() / 2 ** 30)} GB · Node ${process.version}`, ''];
   const overrides = Object.entries(stack.appEnvOverrides());
   if (overrides.length) out.push(`Settings changed for this run (BENCH_APP_ENV): ${overrides.map(([k, v]) => `${k}=${v}`).join(', ')}.`, '');
-  out.push(`Gateway and worker run with NODE_OPTIONS=${stack.appEnv({}).NODE_OPTIONS}, as \`npm start\` and the Dockerfile run them.`, '');
+  out.push(`Gateway, worker and peer run with NODE_OPTIONS=${stack.appEnv({}).NODE_OPTIONS} and MALLOC_ARENA_MAX=${stack.appEnv({}).MALLOC_ARENA_MAX}, as \`npm start\` and the Dockerfile run gateway and worker.`, '');
   if (PHASES.length < ALL_PHASES.length) out.push(`Phases run: ${PHASES.join(', ')} (BENCH_PHASES).`, '');
   const alternated = Object.keys(rows).some((id) => id.startsWith('peer'));
   out.push(`Load: autocannon, ${settings.connections} connections (or 1 where the row says so), ${settings.durationSec} s per row after ${settings.warmupSec} s warm-up` +
