@@ -21,6 +21,8 @@ interface Column {
 export class SqlRows<T extends { id: string; version: number }> {
   private built: {
     columns: Column[];
+    /** Every property of the entity, in column order, each undefined: what fromRow copies and fills in. */
+    blank: Record<string, undefined>;
     list: string;
     insert: string;
     insertLeased: string;
@@ -45,9 +47,14 @@ export class SqlRows<T extends { id: string; version: number }> {
   }
 
   fromRow(row: Record<string, unknown>): T {
-    const entity: Record<string, unknown> = {};
-    for (const column of this.meta().columns) {
-      entity[column.property] = column.transformers.reduceRight((value, t) => t.from(value), row[column.name]);
+    const { columns, blank } = this.meta();
+    // A copy of `blank` starts with every property in place, so filling it in allocates nothing more; a list of 20
+    // rows built its entities a property at a time (and a closure per column) in a quarter of what it allocated.
+    const entity: Record<string, unknown> = { ...blank };
+    for (const column of columns) {
+      let value = row[column.name];
+      for (let i = column.transformers.length - 1; i >= 0; i--) value = column.transformers[i].from(value);
+      entity[column.property] = value;
     }
     return entity as T;
   }
@@ -105,6 +112,7 @@ export class SqlRows<T extends { id: string; version: number }> {
     const n = 1 + mutable.length; // the update's parameters: id, then the mutable columns
     this.built = {
       columns,
+      blank: Object.fromEntries(columns.map((c) => [c.property, undefined])),
       list,
       insert: `INSERT INTO ${table} (${list}) VALUES (${columns.map((_, i) => `$${i + 1}`).join(', ')})`,
       insertLeased:
