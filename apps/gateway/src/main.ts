@@ -1,10 +1,11 @@
 import 'reflect-metadata';
 import { PROVIDER_CONFIGS } from '@app/providers';
-import { exitGracefullyOnSignal, exitOnStartFailure, loadConfigOrExit } from '@app/common';
+import { exitGracefullyOnSignal, exitOnStartFailure, loadConfigOrExit, tuneRuntime } from '@app/common';
 import { ensureDatabase, runMigrations } from '@app/persistence';
 import { createGatewayApp } from './gateway.app';
 
 async function main(): Promise<void> {
+  tuneRuntime();
   const config = loadConfigOrExit(PROVIDER_CONFIGS);
 
   // `node dist/apps/gateway/main.js migrate` (npm run migrate): create the database if needed, apply migrations, exit.

@@ -2,10 +2,11 @@ import 'reflect-metadata';
 import { PROVIDER_CONFIGS } from '@app/providers';
 import { Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { exitGracefullyOnSignal, exitOnStartFailure, loadConfigOrExit, nestLogger } from '@app/common';
+import { exitGracefullyOnSignal, exitOnStartFailure, loadConfigOrExit, nestLogger, tuneRuntime } from '@app/common';
 import { WorkerModule } from './worker.module';
 
 async function main(): Promise<void> {
+  tuneRuntime();
   const config = loadConfigOrExit(PROVIDER_CONFIGS);
   const app = await NestFactory.createApplicationContext(WorkerModule.forRoot(config), { logger: nestLogger('worker', config) });
   const logger = new Logger('Worker');

@@ -1,4 +1,20 @@
+import { setFlagsFromString } from 'node:v8';
 import { AppConfig, ConfigError, loadConfig, ProviderConfigSchema } from './config';
+
+/**
+ * V8 settings for gateway and worker, set first thing in their main() because NODE_OPTIONS cannot carry them.
+ *
+ * Allocation-site pretenuring off. V8 watches the objects each literal in the code creates; when nearly all of
+ * one literal's objects are still alive at a young-generation collection, it allocates that literal's objects in
+ * the old generation from then on. Under load one hot literal sometimes crossed the line (ratio 1.0 at one
+ * collection), and the process kept the decision: its objects, short-lived in fact, then filled the old
+ * generation, which took a full collection every half second instead of every few seconds. Four gateways out of
+ * nine started the same way ran like that for their whole life, at about 0.38 ms of CPU per create instead of about
+ * 0.30; with the setting, none of eleven did (BENCHMARKS.md).
+ */
+export function tuneRuntime(): void {
+  setFlagsFromString('--no-allocation-site-pretenuring');
+}
 
 /** The configuration, or one line naming the bad variable on stderr and exit 1 (never its value). */
 export function loadConfigOrExit(providers: readonly ProviderConfigSchema[]): AppConfig {
