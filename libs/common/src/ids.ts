@@ -1,4 +1,5 @@
 import { randomFillSync } from 'node:crypto';
+import { boundedGetOrMake } from './bounded-map';
 
 const ALPHABET = '0123456789abcdefghjkmnpqrstvwxyz'; // Crockford base32, lower case
 
@@ -39,11 +40,9 @@ export function newId(prefix: string, now: number = Date.now()): string {
   return `${prefix}_${encodeTime(now)}${encodeRandom(16)}`;
 }
 
+/** Each prefix's pattern, made once (the prefixes are a fixed set). */
 const idPatterns = new Map<string, RegExp>();
 
 export function isId(prefix: string, value: unknown): value is string {
-  if (typeof value !== 'string') return false;
-  let pattern = idPatterns.get(prefix);
-  if (!pattern) idPatterns.set(prefix, (pattern = new RegExp(`^${prefix}_[0-9a-hjkmnp-tv-z]{26}$`)));
-  return pattern.test(value);
+  return typeof value === 'string' && boundedGetOrMake(idPatterns, prefix, 64, () => new RegExp(`^${prefix}_[0-9a-hjkmnp-tv-z]{26}$`)).test(value);
 }
