@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
-import { APP_CONFIG, AppConfig } from '@app/common';
+import { APP_CONFIG, AppConfig, preparedQuery } from '@app/common';
 import type { DeliveryJobData } from '@app/outbox';
 import { openEndpointSecrets, type DeliveryStatus, type OpenedSecrets } from '@app/persistence';
 import { Batcher } from './batcher';
@@ -101,7 +101,8 @@ export class DeliveryRepository {
   }
 
   private async claimBatch(requests: ClaimRequest[]): Promise<Array<DeliveryTarget | null>> {
-    const rows: Array<Record<string, any>> = await this.dataSource.query(
+    const rows: Array<Record<string, any>> = await preparedQuery(
+      this.dataSource,
       `WITH request AS (
          SELECT * FROM unnest($1::text[], $2::text[], $3::int[], $4::float8[]) AS r(event_id, endpoint_id, generation, for_ms)
        ), claimed AS (
@@ -173,7 +174,8 @@ export class DeliveryRepository {
     // here, any other takes the locked path.
     const seen = new Set<string>();
     const requests = all.filter(({ ref }) => !seen.has(key(ref.eventId, ref.endpointId)) && seen.add(key(ref.eventId, ref.endpointId)));
-    const rows: Array<{ event_id: string; endpoint_id: string }> = await this.dataSource.query(
+    const rows: Array<{ event_id: string; endpoint_id: string }> = await preparedQuery(
+      this.dataSource,
       `WITH request AS (
          SELECT * FROM unnest($1::text[], $2::text[], $3::int[], $4::int[], $5::text[], $6::text[], $7::int[], $8::int[],
                               $9::text[], $10::timestamptz[], $11::float8[], $12::text[], $13::text[], $14::text[])
