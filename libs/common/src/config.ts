@@ -386,7 +386,7 @@ export function loadConfig(env: Env = process.env, providers: readonly ProviderC
     },
     worker: {
       lockMs: int(env, 'WORKER_LOCK_MS', 5_000, 1_000, 600_000),
-      concurrency: int(env, 'WORKER_CONCURRENCY', 50, 1, 500),
+      concurrency: int(env, 'WORKER_CONCURRENCY', 100, 1, 500),
       sweepIntervalMs: int(env, 'OUTBOX_SWEEP_INTERVAL_MS', 5_000, 100, 3_600_000),
       sweepGraceMs: int(env, 'OUTBOX_SWEEP_GRACE_MS', 10_000, 0, 3_600_000),
       reconcileIntervalMs: int(env, 'RECONCILE_INTERVAL_MS', 30_000, 100, 86_400_000),
