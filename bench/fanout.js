@@ -31,8 +31,18 @@ function newId(prefix) {
   return `${prefix}_${time}${rest}`;
 }
 
-/** The relay's job options (libs/outbox/src/delivery-relay.ts) with the default WEBHOOK_RETRY_SCHEDULE (7 delays). */
-const JOB_OPTIONS = { delay: 0, attempts: 7 + 2, backoff: { type: 'webhook-schedule' }, removeOnComplete: true, removeOnFail: true };
+/**
+ * The relay's job options (`deliveryJobOptions` in libs/outbox/src/delivery-relay.ts) with the default
+ * WEBHOOK_RETRY_SCHEDULE (7 delays): finished jobs are kept as in production, so Redis trims them as it does there.
+ * `delivery-relay.spec.ts` checks the two agree.
+ */
+const JOB_OPTIONS = {
+  delay: 0,
+  attempts: 7 + 2,
+  backoff: { type: 'webhook-schedule' },
+  removeOnComplete: { count: 1000, age: 24 * 3600 },
+  removeOnFail: { count: 5000, age: 7 * 24 * 3600 },
+};
 const EVENT_TYPE = 'payment.updated';
 
 class Receiver {
@@ -344,4 +354,4 @@ async function runFanout({ gateway, key, ownerId, settings, log, meter }) {
   }
 }
 
-module.exports = { runFanout };
+module.exports = { runFanout, JOB_OPTIONS };

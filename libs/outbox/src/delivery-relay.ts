@@ -13,6 +13,18 @@ import { DELIVER_JOB, DELIVERY_QUEUE, DeliveryJobData, deliveryJobId, queuePrefi
 export const KEEP_COMPLETED_JOBS = { count: 1000, age: 24 * 3600 };
 export const KEEP_FAILED_JOBS = { count: 5000, age: 7 * 24 * 3600 };
 
+/** The options of every delivery job but its id and delay (the fan-out bench adds its jobs with these too). */
+export function deliveryJobOptions(retries: number) {
+  return {
+    // Retries are counted in Postgres (webhook_deliveries.attempts); BullMQ's count only has to be high enough
+    // never to stop first. The worker ends a delivery itself after the schedule's last attempt.
+    attempts: retries + 2,
+    backoff: { type: WEBHOOK_BACKOFF },
+    removeOnComplete: KEEP_COMPLETED_JOBS,
+    removeOnFail: KEEP_FAILED_JOBS,
+  };
+}
+
 /**
  * Moves recorded deliveries from Postgres into the BullMQ queue. Postgres is the record: a delivery whose enqueue
  * failed (Redis down) or whose job vanished (Redis restarted empty) is found again by the worker's sweep.
@@ -52,16 +64,7 @@ export class DeliveryRelay implements OnApplicationShutdown {
         refs.map((ref) => ({
           name: DELIVER_JOB,
           data: { eventId: ref.eventId, endpointId: ref.endpointId, generation: ref.generation },
-          opts: {
-            jobId: deliveryJobId(ref),
-            delay: Math.max(0, ref.delayMs ?? 0),
-            // Retries are counted in Postgres (webhook_deliveries.attempts); BullMQ's count only has to be high
-            // enough never to stop first. The worker ends a delivery itself after the schedule's last attempt.
-            attempts: this.config.webhooks.retryScheduleMs.length + 2,
-            backoff: { type: WEBHOOK_BACKOFF },
-            removeOnComplete: KEEP_COMPLETED_JOBS,
-            removeOnFail: KEEP_FAILED_JOBS,
-          },
+          opts: { jobId: deliveryJobId(ref), delay: Math.max(0, ref.delayMs ?? 0), ...deliveryJobOptions(this.config.webhooks.retryScheduleMs.length) },
         })),
       );
     } catch (error) {
