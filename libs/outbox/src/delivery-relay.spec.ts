@@ -5,7 +5,6 @@ describe('deliveryJobOptions', () => {
   it('are the options the fan-out bench adds its jobs with, for the default retry schedule', () => {
     // The bench (plain JavaScript, run without the TypeScript build) writes them out; it must measure what the
     // relay does, finished jobs kept and trimmed included.
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
     const { JOB_OPTIONS } = require('../../../bench/fanout.js') as { JOB_OPTIONS: Record<string, unknown> };
     // The webhook settings do not depend on the providers; one made-up provider lets the configuration load.
     const provider: ProviderConfigSchema = { name: 'alpha', parse: () => ({ currencies: ['USD'] }), secrets: () => [], secretHeaders: [] };
