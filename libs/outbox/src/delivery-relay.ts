@@ -33,9 +33,11 @@ export function deliveryJobOptions(retries: number) {
 export class DeliveryRelay implements OnApplicationShutdown {
   private readonly logger = new Logger(DeliveryRelay.name);
   readonly queue: Queue<DeliveryJobData>;
+  /** The same for every job this relay adds: made once, not for each delivery. */
+  private readonly jobOptions: ReturnType<typeof deliveryJobOptions>;
 
   constructor(
-    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @Inject(APP_CONFIG) config: AppConfig,
     @InjectDataSource() private readonly dataSource: DataSource,
   ) {
     this.queue = new Queue<DeliveryJobData>(DELIVERY_QUEUE, {
@@ -44,6 +46,7 @@ export class DeliveryRelay implements OnApplicationShutdown {
       connection: { url: config.redisUrl, enableOfflineQueue: false, maxRetriesPerRequest: 1 },
     });
     this.queue.on('error', (error) => this.logger.warn(`queue: ${error.message}`));
+    this.jobOptions = deliveryJobOptions(config.webhooks.retryScheduleMs.length);
   }
 
   /**
@@ -64,7 +67,7 @@ export class DeliveryRelay implements OnApplicationShutdown {
         refs.map((ref) => ({
           name: DELIVER_JOB,
           data: { eventId: ref.eventId, endpointId: ref.endpointId, generation: ref.generation },
-          opts: { jobId: deliveryJobId(ref), delay: Math.max(0, ref.delayMs ?? 0), ...deliveryJobOptions(this.config.webhooks.retryScheduleMs.length) },
+          opts: { jobId: deliveryJobId(ref), delay: Math.max(0, ref.delayMs ?? 0), ...this.jobOptions },
         })),
       );
     } catch (error) {
