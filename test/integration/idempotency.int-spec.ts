@@ -5,7 +5,7 @@ import { MetadataScanner } from '@nestjs/core';
 import { ProviderError } from '@app/payments';
 import { REDIS } from '../../apps/gateway/src/health/redis.provider';
 import { GATEWAY_CONTROLLERS } from '../../apps/gateway/src/gateway.module';
-import { IdempotencyInterceptor } from '../../apps/gateway/src/http/idempotency.interceptor';
+import { isIdempotentHandler } from '../../apps/gateway/src/http/idempotency';
 import { startInProcessGateway, InProcessGateway } from '../support/in-process';
 import { reached } from '../support/provider-gate';
 import { expectError } from '../support/expect-error';
@@ -132,12 +132,17 @@ describe('Idempotency-Key (interceptor over the real idempotency_keys table)', (
     expect(await paymentsDescribed(gw, 'server-error')).toEqual([{ id: failed.body.error.details.paymentId, status: 'pending' }]);
   });
 
-  it('gives the key back after a validation error, so the corrected request runs', async () => {
+  it('refuses a body that fails validation before its key is looked at: nothing is claimed, the corrected request runs', async () => {
     const idem = newIdempotencyKey();
-    expectError(await gw.request('POST', '/v1/payments', { key, body: { amount: -1, currency: 'USD', description: 'corrected' }, headers: { 'idempotency-key': idem } }), 422, 'invalid_request');
+    const invalid = { amount: -1, currency: 'USD', description: 'corrected' };
+    expectError(await gw.request('POST', '/v1/payments', { key, body: invalid, headers: { 'idempotency-key': idem } }), 422, 'invalid_request', 'validation_failed');
+    expect(await keyRows(gw, idem)).toEqual([]);
     const corrected = await gw.request('POST', '/v1/payments', { key, body: usd('corrected'), headers: { 'idempotency-key': idem } });
     expect(corrected.status).toBe(201);
     expect(corrected.headers['idempotent-replayed']).toBeUndefined();
+    // The key is used now; an invalid body with it is still answered as invalid, and the stored answer stays.
+    expectError(await gw.request('POST', '/v1/payments', { key, body: invalid, headers: { 'idempotency-key': idem } }), 422, 'invalid_request', 'validation_failed');
+    expect(await keyRows(gw, idem)).toEqual([{ state: 'done', response_status: 201 }]);
   });
 
   it('keeps a key 24 hours: replayed at 23 h, free again after 24 h (a new request runs, even with another body)', async () => {
@@ -270,23 +275,27 @@ describe('rate limit (per API key, counted in Redis)', () => {
 });
 
 describe('the routes Idempotency-Key applies to', () => {
-  it('every POST route has the idempotency interceptor, and no other route has any interceptor', async () => {
+  it('every POST route runs under Idempotency-Key, no other route does, and no route has a Nest interceptor', async () => {
     const gw = await startInProcessGateway();
     try {
       const scanner = new MetadataScanner();
-      const routes: Array<{ route: string; interceptors: unknown[] }> = [];
+      const routes: Array<{ route: string; idempotent: boolean; interceptors: unknown[] }> = [];
       for (const controller of GATEWAY_CONTROLLERS) {
         for (const name of scanner.getAllMethodNames(controller.prototype)) {
           const handler = (controller.prototype as unknown as Record<string, object>)[name];
           const method = Reflect.getMetadata(METHOD_METADATA, handler);
           if (method === undefined) continue;
-          routes.push({ route: `${RequestMethod[method]} ${controller.name}.${name}`, interceptors: Reflect.getMetadata(INTERCEPTORS_METADATA, handler) ?? [] });
+          routes.push({
+            route: `${RequestMethod[method]} ${controller.name}.${name}`,
+            idempotent: isIdempotentHandler(handler),
+            interceptors: Reflect.getMetadata(INTERCEPTORS_METADATA, handler) ?? [],
+          });
         }
       }
       const posts = routes.filter((r) => r.route.startsWith('POST '));
       expect(posts.length).toBeGreaterThanOrEqual(13);
-      for (const { route, interceptors } of routes) {
-        expect({ route, interceptors }).toEqual({ route, interceptors: route.startsWith('POST ') ? [IdempotencyInterceptor] : [] });
+      for (const { route, idempotent, interceptors } of routes) {
+        expect({ route, idempotent, interceptors }).toEqual({ route, idempotent: route.startsWith('POST '), interceptors: [] });
       }
       // Replays on a POST outside the payments controller too.
       const idem = newIdempotencyKey();

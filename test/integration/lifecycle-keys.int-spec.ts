@@ -1,7 +1,7 @@
 import { ProviderError } from '@app/payments';
 import { PaymentRepository } from '@app/persistence';
 import { ProviderRegistry } from '@app/providers';
-import { requestFingerprint } from '../../apps/gateway/src/http/idempotency.interceptor';
+import { requestFingerprint } from '../../apps/gateway/src/http/idempotency';
 import { startInProcessGateway, InProcessGateway } from '../support/in-process';
 
 /**

@@ -1,4 +1,3 @@
-import { AsyncLocalStorage } from 'node:async_hooks';
 import { randomUUID } from 'node:crypto';
 import { DynamicModule, LogLevel, NestApplicationOptions } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
@@ -9,14 +8,12 @@ import { DeliveryRelay } from '@app/outbox';
 import { GatewayModule } from './gateway.module';
 import { AllExceptionsFilter } from './http/all-exceptions.filter';
 import { checkJsonLimits } from './http/json-limits';
+import { requestScope, runInRequestScope } from './http/request-context';
 import { BodyShapePipe, createValidationPipe, unstorableText } from './http/validation';
 import { MetricsService } from './ops/metrics.service';
 import { setupOpenApi } from './ops/openapi';
 import { mountQueueDashboard } from './ops/queue-dashboard';
 import { RouteCatalog } from './ops/route-catalog';
-
-/** The request a log line is written for: its id goes on every line Nest or a service writes while handling it. */
-const requestContext = new AsyncLocalStorage<{ requestId: string }>();
 
 export const BODY_LIMIT_BYTES = 64 * 1024;
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
@@ -73,7 +70,7 @@ export async function createGatewayApp(config: AppConfig, options: GatewayAppOpt
   routes.attach(adapter.getInstance());
   const app = await factory(GatewayModule.forRoot(config, { routes }), adapter, {
     // JSON lines from the first one on; a line written while a request is handled carries its requestId.
-    logger: logLevels ?? new PinoNestLogger(logger, () => requestContext.getStore()),
+    logger: logLevels ?? new PinoNestLogger(logger, () => requestScope()?.logFields),
     abortOnError: false,
     // Inbound provider webhooks are verified over the exact bytes received.
     rawBody: true,
@@ -83,11 +80,10 @@ export async function createGatewayApp(config: AppConfig, options: GatewayAppOpt
     reply.header('X-Request-Id', String(request.id));
     done();
   });
-  // Whatever Nest logs while handling a request carries its requestId. Bound here, after the body is read: a
-  // context bound earlier is lost across the wait for the body's bytes.
-  fastify.addHook('preHandler', (request, _reply, done) => {
-    requestContext.run({ requestId: String(request.id) }, done);
-  });
+  // The request's scope: whatever Nest logs while handling it carries its requestId, and its POST handlers read the
+  // Idempotency-Key from it (idempotency.ts). Bound here, after the body is read: a context bound earlier is lost
+  // across the wait for the body's bytes.
+  fastify.addHook('preHandler', (request, reply, done) => runInRequestScope(request, reply, done));
   const metrics = app.get(MetricsService);
   // Its fields are fixed and hold no secret (the URL sanitized), and the line is scrubbed like every other.
   const requestLines = fixedFieldsLogger(logger, 'gateway');
@@ -129,7 +125,7 @@ export async function createGatewayApp(config: AppConfig, options: GatewayAppOpt
       return;
     }
     // Text Postgres cannot store (a lone surrogate such as "\ud800", NUL) is refused here, before the guards and
-    // interceptors run: nothing is claimed, written or sent to a provider for such a request.
+    // handlers run: nothing is claimed, written or sent to a provider for such a request.
     parseJson(request as Parameters<typeof parseJson>[0], text, (error: Error | null, value?: unknown) => {
       const unstorable = error ? null : unstorableText(value);
       if (unstorable) done(ApiError.invalid(unstorable.message, [unstorable], 'unstorable_text'), undefined);

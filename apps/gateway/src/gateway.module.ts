@@ -15,7 +15,7 @@ import { ApiKeysController } from './api-keys/api-keys.controller';
 import { HealthController } from './health/health.controller';
 import { ProviderReachability } from './health/provider-reachability';
 import { RedisHealthIndicator } from './health/redis.health';
-import { interceptPostRoutes } from './http/idempotency.interceptor';
+import { idempotentPostRoutes, IdempotencyRunner } from './http/idempotency';
 import { RequestGuard } from './http/request.guard';
 import { RedisCloser, redisProvider } from './health/redis.provider';
 import { MetricsController } from './ops/metrics.controller';
@@ -65,8 +65,8 @@ export const GATEWAY_CONTROLLERS = [
 @Module({})
 export class GatewayModule {
   static forRoot(config: AppConfig, runtime: GatewayRuntime): DynamicModule {
-    // Idempotency-Key is honoured on every POST; no other route has an interceptor.
-    interceptPostRoutes(GATEWAY_CONTROLLERS);
+    // Idempotency-Key is honoured on every POST (the handlers are wrapped); no route has a Nest interceptor.
+    idempotentPostRoutes(GATEWAY_CONTROLLERS);
     return {
       module: GatewayModule,
       imports: [
@@ -90,8 +90,9 @@ export class GatewayModule {
         RedisHealthIndicator,
         ProviderReachability,
         MetricsService,
+        IdempotencyRunner,
         { provide: ROUTE_CATALOG, useValue: runtime.routes },
-        // Authentication, scopes, then the rate limit, before any interceptor: a refused request claims no
+        // Authentication, scopes, then the rate limit, before the handler: a refused request claims no
         // Idempotency-Key.
         { provide: APP_GUARD, useClass: RequestGuard },
       ],

@@ -3,7 +3,7 @@ import { ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, 
 import { ArrayMaxSize, ArrayMinSize, IsArray, IsIn, IsString, Length } from 'class-validator';
 import { ApiError } from '@app/common';
 import { ApiKeyService, CurrentPrincipal, Principal, RequireScopes, Scope, SCOPES } from '@app/auth';
-import { ShownOnce } from '../http/idempotency.interceptor';
+import { ShownOnce } from '../http/idempotency';
 import { ApiBodyErrors, ApiErrors, ApiIdempotent, ApiKeyAuth } from '../http/openapi/api-errors.decorator';
 import { ApiKeyListSchema, CreatedApiKeySchema } from '../http/openapi/admin.schema';
 

@@ -8,7 +8,7 @@ import { SharedRateLimiter } from './shared-rate-limiter';
 
 /**
  * The gateway's one global guard, in this order: the API key and its scopes (ApiKeyGuard), then the rate limit.
- * Both run before any interceptor, so a refused request never claims an Idempotency-Key.
+ * Both run before the handler, so a refused request never claims an Idempotency-Key.
  *
  * The rate limit is a fixed one-second window per API key, its budget in Redis so every gateway instance shares
  * it (tokens drawn in batches: see SharedRateLimiter for the bound). When Redis does not answer the request goes

@@ -1,7 +1,7 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query } from '@nestjs/common';
 import { ApiAcceptedResponse, ApiBody, ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { CurrentPrincipal, Principal, RequireScopes } from '@app/auth';
-import { ShownOnce } from '../http/idempotency.interceptor';
+import { ShownOnce } from '../http/idempotency';
 import { ApiBodyErrors, ApiErrors, ApiIdempotent, ApiKeyAuth } from '../http/openapi/api-errors.decorator';
 import {
   CreatedWebhookEndpointSchema,
