@@ -34,8 +34,6 @@ const PRUNE_EVERY_MS = 10 * 60_000;
 const RUNNER = 'idempotencyRunner';
 /** Marks a handler wrapped by idempotentPostRoutes. */
 const WRAPPED = Symbol('idempotent');
-/** Controllers whose runner property is already declared for injection. */
-const withRunner = new WeakSet<Type>();
 
 type Handler = ((...args: unknown[]) => unknown) & { [WRAPPED]?: true };
 
@@ -74,10 +72,8 @@ export function idempotentPostRoutes(controllers: readonly Type[]): void {
       wrapped[WRAPPED] = true;
       prototype[name] = wrapped;
     }
-    if (posts > 0 && !withRunner.has(controller)) {
-      withRunner.add(controller);
-      Inject(IdempotencyRunner)(prototype, RUNNER);
-    }
+    // Handlers already wrapped are skipped above, so a second call declares the runner no second time.
+    if (posts > 0) Inject(IdempotencyRunner)(prototype, RUNNER);
   }
 }
 
