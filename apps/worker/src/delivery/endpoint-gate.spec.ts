@@ -160,6 +160,27 @@ describe('EndpointGate (per-endpoint concurrency cap and circuit)', () => {
       expect(g.enter('other')).toEqual({ go: true });
     });
 
+    it('keeps a fast endpoint fast when all its sends finished, and forgets it once it has been idle past FAST_SEND_MS', () => {
+      const g = gate({ fastConcurrency: 4 });
+      g.enter('fast');
+      g.enter('fast');
+      g.finish('fast', true, 5);
+      g.finish('fast', true, 5); // nothing in flight now
+      now += 10; // the next tick of paced traffic
+      for (let i = 0; i < 4; i++) expect(g.enter('fast')).toEqual({ go: true });
+      expect(g.enter('fast')).toMatchObject({ go: false, reason: 'busy' });
+      for (let i = 0; i < 4; i++) g.finish('fast', true, 5);
+      expect(g.tracked).toBe(1);
+
+      now += 2_000; // idle: no longer fast, its state changes nothing
+      g.enter('other');
+      g.finish('other', true, 5); // looks the states over: 'fast' goes, 'other' just answered and stays
+      expect(g.tracked).toBe(1);
+      expect(g.enter('fast')).toEqual({ go: true });
+      expect(g.enter('fast')).toEqual({ go: true });
+      expect(g.enter('fast')).toMatchObject({ go: false, reason: 'busy' }); // back at concurrency until it answers
+    });
+
     it('waits in process only once the fast endpoint is at fastConcurrency', async () => {
       const g = gate({ fastConcurrency: 3 });
       g.enter('fast');

@@ -61,11 +61,14 @@ const FAST_SEND_MS = 100;
 const LOCAL_WAIT_MS = 1_000;
 /** The assumed send time before an endpoint's first answer: low, so a fast endpoint's first burst is not held back. */
 const INITIAL_AVG_MS = 20;
+/** How often the states of idle endpoints are looked over and forgotten. */
+const FORGET_EVERY_MS = 1_000;
 
 export class EndpointGate {
   private readonly endpoints = new Map<string, EndpointState>();
   /** Deliveries waiting in process for a slot of a fast endpoint, first come first served. */
   private readonly waiting = new Map<string, Array<(handedOver: boolean) => void>>();
+  private lastForgetAt = 0;
 
   constructor(
     private readonly options: EndpointGateOptions,
@@ -174,7 +177,7 @@ export class EndpointGate {
     }
     if (this.handOver(endpointId, state)) return;
     state.inFlight = Math.max(0, state.inFlight - 1);
-    if (state.inFlight === 0 && state.consecutiveFailures === 0 && state.nextSlotAt <= this.now()) this.endpoints.delete(endpointId);
+    this.forgetIdle();
   }
 
   /** A send that never happened (claim refused, nothing to send): frees its place without judging the endpoint. */
@@ -183,7 +186,28 @@ export class EndpointGate {
     if (!state) return;
     if (this.handOver(endpointId, state)) return;
     state.inFlight = Math.max(0, state.inFlight - 1);
-    if (state.inFlight === 0 && state.consecutiveFailures === 0 && state.nextSlotAt <= this.now()) this.endpoints.delete(endpointId);
+    this.forgetIdle();
+  }
+
+  /** How many endpoints the gate keeps a state for (bounded: see forgetIdle). */
+  get tracked(): number {
+    return this.endpoints.size;
+  }
+
+  /**
+   * Forgets, at most once per FORGET_EVERY_MS, the endpoints whose state no longer changes an admission: nothing in
+   * flight, no failure, no reserved slot ahead, and no send finished within FAST_SEND_MS (so not fast any more). An
+   * endpoint whose sends merely all finished keeps its state until then: forgotten at once, a fast endpoint between
+   * two bursts came back at `concurrency`, as if it had never answered, and paced traffic to it waited for slots.
+   */
+  private forgetIdle(): void {
+    const now = this.now();
+    if (now - this.lastForgetAt < FORGET_EVERY_MS) return;
+    this.lastForgetAt = now;
+    for (const [endpointId, state] of this.endpoints) {
+      const idle = state.inFlight === 0 && state.consecutiveFailures === 0 && !state.halfOpen && state.nextSlotAt <= now;
+      if (idle && now - state.lastFinishAt > FAST_SEND_MS && !this.waiting.has(endpointId)) this.endpoints.delete(endpointId);
+    }
   }
 
   /** Circuit state of an endpoint, for logs and tests. */
