@@ -1,5 +1,6 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
+import { Pool } from 'pg';
 import { DataSource, EntityManager } from 'typeorm';
 import { APP_CONFIG, AppConfig, preparedQuery } from '@app/common';
 import type { DeliveryJobData } from '@app/outbox';
@@ -65,22 +66,49 @@ interface RecordRequest {
 
 const key = (eventId: string, endpointId: string) => `${eventId}__${endpointId}`;
 
+/** Statements of each batcher in flight at once; the batched statements' pool holds as many connections for both. */
+const BATCH_STATEMENTS = 8;
+
+/**
+ * Planner settings of the connections that run the batched claim and record. Each statement names its deliveries by
+ * primary key, and the only good plan looks each one up by it. A connection plans a prepared statement once for all
+ * its later calls, from the table as it is then; planned while the table was small, or while few deliveries were
+ * pending, the record scanned every pending delivery (or the whole table) on every call once a backlog built up: 7.4
+ * ms a call at 30,600 pending against 0.6 ms by key (BENCHMARKS.md). With whole-table scans and hash and merge joins
+ * off these two statements have no plan but the lookup by key. They compare the status with `request.pending`, a
+ * value of the request, not a literal: a literal lets the planner scan the partial index of pending deliveries
+ * instead, and that scan reads the whole backlog.
+ */
+const KEYED_PLANS = '-c enable_seqscan=off -c enable_bitmapscan=off -c enable_hashjoin=off -c enable_mergejoin=off';
+
 /**
  * The worker's reads and writes of webhook_deliveries, webhook_attempts and webhook_endpoints. Claims and
  * recorded attempts of concurrent jobs are written a batch per statement (see Batcher): a delivery costs two
  * statements shared with the others in flight, not five of its own.
  */
 @Injectable()
-export class DeliveryRepository {
+export class DeliveryRepository implements OnApplicationShutdown {
+  private readonly logger = new Logger('DeliveryRepository');
   /** Endpoint secrets opened once per sealed value (openEndpointSecrets). */
   private readonly openedSecrets: OpenedSecrets = new Map();
-  private readonly claims = new Batcher((requests: ClaimRequest[]) => this.claimBatch(requests), { maxBatch: 100, maxConcurrent: 8 });
-  private readonly records = new Batcher((requests: RecordRequest[]) => this.recordBatch(requests), { maxBatch: 100, maxConcurrent: 8 });
+  private readonly claims = new Batcher((requests: ClaimRequest[]) => this.claimBatch(requests), { maxBatch: 100, maxConcurrent: BATCH_STATEMENTS });
+  private readonly records = new Batcher((requests: RecordRequest[]) => this.recordBatch(requests), { maxBatch: 100, maxConcurrent: BATCH_STATEMENTS });
+  /** Connections for the batched claim and record only, with KEYED_PLANS. */
+  private readonly batchPool: Pool;
 
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
-  ) {}
+  ) {
+    this.batchPool = new Pool({ connectionString: config.databaseUrl, max: 2 * BATCH_STATEMENTS, connectionTimeoutMillis: 5000, options: KEYED_PLANS });
+    // An idle connection that drops (Postgres restarted) is replaced on next use; without a listener it would crash.
+    this.batchPool.on('error', (error) => this.logger.warn(`idle connection of the delivery statements lost: ${error.message}`));
+  }
+
+  /** After the deliveries in flight were recorded (the processor waits for them as the module is destroyed). */
+  async onApplicationShutdown(): Promise<void> {
+    await this.batchPool.end();
+  }
 
   /**
    * Claims a pending delivery of this generation for one send, for at most `forMs`, and reads what the send
@@ -102,14 +130,15 @@ export class DeliveryRepository {
 
   private async claimBatch(requests: ClaimRequest[]): Promise<Array<DeliveryTarget | null>> {
     const rows: Array<Record<string, any>> = await preparedQuery(
-      this.dataSource,
-      `WITH request AS (
-         SELECT * FROM unnest($1::text[], $2::text[], $3::int[], $4::float8[]) AS r(event_id, endpoint_id, generation, for_ms)
+      this.batchPool,
+      `WITH request AS MATERIALIZED (
+         SELECT r.*, 'pending'::text AS pending
+           FROM unnest($1::text[], $2::text[], $3::int[], $4::float8[]) AS r(event_id, endpoint_id, generation, for_ms)
        ), claimed AS (
          UPDATE webhook_deliveries d SET claimed_until = now() + request.for_ms * interval '1 millisecond'
            FROM request, webhook_endpoints e
           WHERE d.event_id = request.event_id AND d.endpoint_id = request.endpoint_id AND d.generation = request.generation
-            AND d.status = 'pending' AND (d.claimed_until IS NULL OR d.claimed_until < now())
+            AND d.status = request.pending AND (d.claimed_until IS NULL OR d.claimed_until < now())
             AND e.id = d.endpoint_id AND e.enabled AND e.deleted_at IS NULL
          RETURNING d.event_id, d.endpoint_id, d.attempts, e.url, e.secret, e.secret_key_id, e.previous_secret,
                    e.previous_secret_key_id, e.previous_secret_expires_at
@@ -175,12 +204,13 @@ export class DeliveryRepository {
     const seen = new Set<string>();
     const requests = all.filter(({ ref }) => !seen.has(key(ref.eventId, ref.endpointId)) && seen.add(key(ref.eventId, ref.endpointId)));
     const rows: Array<{ event_id: string; endpoint_id: string }> = await preparedQuery(
-      this.dataSource,
-      `WITH request AS (
-         SELECT * FROM unnest($1::text[], $2::text[], $3::int[], $4::int[], $5::text[], $6::text[], $7::int[], $8::int[],
-                              $9::text[], $10::timestamptz[], $11::float8[], $12::text[], $13::text[], $14::text[])
-           AS r(event_id, endpoint_id, generation, attempt, status, attempt_status, response_status, duration_ms,
-                error, at, retry_ms, disable_reason, error_kind, response_body)
+      this.batchPool,
+      `WITH request AS MATERIALIZED (
+         SELECT r.*, 'pending'::text AS pending
+           FROM unnest($1::text[], $2::text[], $3::int[], $4::int[], $5::text[], $6::text[], $7::int[], $8::int[],
+                       $9::text[], $10::timestamptz[], $11::float8[], $12::text[], $13::text[], $14::text[])
+             AS r(event_id, endpoint_id, generation, attempt, status, attempt_status, response_status, duration_ms,
+                  error, at, retry_ms, disable_reason, error_kind, response_body)
        ), delivery AS (
          UPDATE webhook_deliveries d
             SET attempts = request.attempt, status = request.status, last_response_status = request.response_status,
@@ -189,7 +219,7 @@ export class DeliveryRepository {
                 updated_at = now()
            FROM request
           WHERE d.event_id = request.event_id AND d.endpoint_id = request.endpoint_id AND d.generation = request.generation
-            AND d.status = 'pending' AND d.attempts = request.attempt - 1
+            AND d.status = request.pending AND d.attempts = request.attempt - 1
          RETURNING d.event_id, d.endpoint_id
        ), recorded AS (
          INSERT INTO webhook_attempts (event_id, endpoint_id, attempt, status, response_status, duration_ms, error, error_kind, response_body, at)
