@@ -1,5 +1,5 @@
-import type { Pool } from 'pg';
 import type { DataSource } from 'typeorm';
+import { pgPool } from '@app/common';
 
 /**
  * Records the SQL text of every statement matching `pattern` that the gateway sends while it runs, whichever way it
@@ -8,7 +8,7 @@ import type { DataSource } from 'typeorm';
  */
 export function countStatements(dataSource: DataSource, pattern: RegExp): string[] & { stop(): void } {
   const seen = [] as unknown as string[] & { stop(): void };
-  const pool = (dataSource.driver as unknown as { master: Pool }).master;
+  const pool = pgPool(dataSource);
   const viaTypeorm = dataSource.query.bind(dataSource);
   const viaPool = pool.query.bind(pool) as (...args: unknown[]) => Promise<unknown>;
   const record = (text: string) => {

@@ -2,7 +2,7 @@ import { Inject, Injectable, Logger, OnApplicationShutdown } from '@nestjs/commo
 import { InjectDataSource } from '@nestjs/typeorm';
 import { Pool } from 'pg';
 import { DataSource, EntityManager } from 'typeorm';
-import { APP_CONFIG, AppConfig, preparedQuery } from '@app/common';
+import { APP_CONFIG, AppConfig, pgPool, preparedQuery } from '@app/common';
 import type { DeliveryJobData } from '@app/outbox';
 import { openEndpointSecrets, type DeliveryStatus, type OpenedSecrets } from '@app/persistence';
 import { Batcher } from './batcher';
@@ -100,7 +100,8 @@ export class DeliveryRepository implements OnApplicationShutdown {
     @InjectDataSource() private readonly dataSource: DataSource,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {
-    this.batchPool = new Pool({ connectionString: config.databaseUrl, max: 2 * BATCH_STATEMENTS, connectionTimeoutMillis: 5000, options: KEYED_PLANS });
+    // The DataSource pool's own connection settings (URL, timeouts), with fewer connections and the planner settings.
+    this.batchPool = new Pool({ ...pgPool(dataSource).options, max: 2 * BATCH_STATEMENTS, options: KEYED_PLANS });
     // An idle connection that drops (Postgres restarted) is replaced on next use; without a listener it would crash.
     this.batchPool.on('error', (error) => this.logger.warn(`idle connection of the delivery statements lost: ${error.message}`));
   }
